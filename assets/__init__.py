@@ -1,0 +1,1 @@
+"""The Dagster skin over lineage_pipeline: definitions, assets, checks, sensors."""

@@ -1,0 +1,25 @@
+"""Dagster metadata for frames: row counts and column schemas the UI shows."""
+
+import dagster as dg
+import pandas as pd
+
+
+def table_metadata(frame: pd.DataFrame, tags: dict[str, dict[str, str]] | None = None) -> dict:
+    tags = tags or {}
+    columns = [
+        dg.TableColumn(name=str(c), type=str(frame[c].dtype), tags=tags.get(str(c), {}))
+        for c in frame.columns
+    ]
+    return {
+        "dagster/row_count": dg.MetadataValue.int(len(frame)),
+        "dagster/column_schema": dg.TableSchema(columns=columns),
+    }
+
+
+def markdown_table(rows: list[dict]) -> dg.MetadataValue:
+    if not rows:
+        return dg.MetadataValue.md("_none_")
+    header = list(rows[0])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(r[h]) for h in header) + " |" for r in rows]
+    return dg.MetadataValue.md("\n".join(lines))

@@ -1,0 +1,211 @@
+"""Cross-source assets: the state carried over, merged values, customers, evidence, and the
+published warehouse."""
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+import dagster as dg
+import pandas as pd
+
+from assets.metadata import markdown_table, table_metadata
+from assets.resources import LineageSettings
+from lineage_pipeline import assemble, merge
+from lineage_pipeline.contracts import ContractSet
+from lineage_pipeline.ingest import RECORD_ID, SourceRecords
+from lineage_pipeline.link import LinkResult
+from lineage_pipeline.merge import SourceValues
+from lineage_pipeline.publish import publish, remove_stale_builds
+from lineage_pipeline.stages import StandardisedSource
+from lineage_pipeline.warehouse import read_state
+
+WAREHOUSE_GROUP = "warehouse"
+
+
+def _by_source(inputs: Mapping[str, object], suffix: str) -> dict[str, object]:
+    return {k.removesuffix(suffix): v for k, v in inputs.items() if k.endswith(suffix)}
+
+
+def _ins(contracts: ContractSet, kinds: tuple[str, ...]) -> dict[str, dg.AssetIn]:
+    ins: dict[str, dg.AssetIn] = {}
+    for contract in contracts.contracts:
+        for kind in kinds:
+            if kind == "links" and contract.is_first_party:
+                continue
+            ins[f"{contract.name}__{kind}"] = dg.AssetIn(key=[contract.name, kind])
+    return ins
+
+
+@dg.asset(group_name=WAREHOUSE_GROUP, kinds={"duckdb"})
+def published_state(context: dg.AssetExecutionContext, lineage: LineageSettings):
+    """What the published warehouse holds that a run keeps: suppressions, corrections, history."""
+    path = lineage.settings().warehouse_path
+    removed = remove_stale_builds(path.resolve())
+    state = read_state(path)
+    context.add_output_metadata(
+        {
+            "warehouse": str(path),
+            "stale_builds_removed": len(removed),
+            "suppressions": len(state.table("suppressions")),
+            "corrections": len(state.table("corrections")),
+            "previous_runs": len(state.table("runs")),
+        }
+    )
+    return state
+
+
+def _source_values(
+    contracts: ContractSet,
+    records: dict[str, SourceRecords],
+    identities: dict[str, StandardisedSource],
+    links: dict[str, LinkResult],
+    runs: pd.DataFrame,
+) -> list[SourceValues]:
+    run_of = dict(zip(runs["path"], runs["run_id"], strict=True))
+    values = []
+    for c in contracts.contracts:
+        acquired = {d.path: d.acquired_at for d in records[c.name].deliveries if not d.error}
+        values.append(
+            SourceValues(
+                contract=c,
+                records=identities[c.name].records,
+                acquired_at=acquired,
+                run_ids=run_of,
+                links=None if c.is_first_party else links[c.name].links,
+            )
+        )
+    return values
+
+
+def warehouse_assets(contracts: ContractSet) -> list[dg.AssetsDefinition]:
+    """customer_fields, customers, match_evidence and warehouse, wired to every source."""
+    source_ins = _ins(contracts, ("records", "identities", "links"))
+    state_in = {"published_state": dg.AssetIn(key="published_state")}
+
+    @dg.asset(group_name=WAREHOUSE_GROUP, ins={**source_ins, **state_in}, kinds={"pandas"})
+    def customer_fields(
+        context: dg.AssetExecutionContext, lineage: LineageSettings, published_state, **inputs
+    ) -> pd.DataFrame:
+        """Every value held for a customer with its source, delivery, match probability, legal
+        basis, purposes, dates and history; survivors marked is_current."""
+        settings = lineage.settings()
+        records = _by_source(inputs, "__records")
+        runs = assemble.delivery_runs(records, published_state, context.run_id, settings.now)
+        values = _source_values(
+            contracts,
+            records,
+            _by_source(inputs, "__identities"),
+            _by_source(inputs, "__links"),
+            runs,
+        )
+        fields = merge.customer_fields(
+            values,
+            published_state.table("corrections"),
+            contracts,
+            settings.now,
+            settings.history_grace,
+        )
+        per_source = fields[fields["is_current"]].groupby("source").size().to_dict()
+        context.add_output_metadata(
+            {
+                **table_metadata(fields),
+                "current_values_per_source": dg.MetadataValue.json(per_source),
+            }
+        )
+        return fields
+
+    first_party = contracts.first_party.name
+
+    @dg.asset(
+        group_name=WAREHOUSE_GROUP,
+        ins={
+            "customer_fields": dg.AssetIn(key="customer_fields"),
+            "first_party": dg.AssetIn(key=[first_party, "identities"]),
+        },
+        kinds={"pandas"},
+    )
+    def customers(
+        context: dg.AssetExecutionContext,
+        customer_fields: pd.DataFrame,
+        first_party: StandardisedSource,
+    ) -> pd.DataFrame:
+        """The current profile of each customer: one column per field, the surviving value."""
+        table = merge.customers_table(
+            customer_fields, first_party.identities[RECORD_ID], contracts.field_names()
+        )
+        filled = {c: int(table[c].notna().sum()) for c in table.columns if c != "customer_id"}
+        context.add_output_metadata(
+            {**table_metadata(table), "filled_per_field": dg.MetadataValue.json(filled)}
+        )
+        return table
+
+    link_ins = _ins(contracts, ("links",))
+
+    @dg.asset(group_name=WAREHOUSE_GROUP, ins=link_ins, kinds={"pandas"})
+    def match_evidence(context: dg.AssetExecutionContext, **inputs) -> pd.DataFrame:
+        """Every candidate link scored above the floor: comparisons, weights and the decision."""
+        evidence = assemble.evidence_table(_by_source(inputs, "__links"), context.run_id)
+        decisions = evidence["decision"].value_counts().to_dict() if len(evidence) else {}
+        context.add_output_metadata(
+            {**table_metadata(evidence), "decisions": dg.MetadataValue.json(decisions)}
+        )
+        return evidence
+
+    @dg.asset(
+        group_name=WAREHOUSE_GROUP,
+        ins={
+            **_ins(contracts, ("records", "identities", "links")),
+            **state_in,
+            "customer_fields": dg.AssetIn(key="customer_fields"),
+            "customers": dg.AssetIn(key="customers"),
+            "match_evidence": dg.AssetIn(key="match_evidence"),
+        },
+        kinds={"duckdb"},
+    )
+    def warehouse(
+        context: dg.AssetExecutionContext,
+        lineage: LineageSettings,
+        published_state,
+        customer_fields: pd.DataFrame,
+        customers: pd.DataFrame,
+        match_evidence: pd.DataFrame,
+        **inputs,
+    ) -> dg.MaterializeResult:
+        """The published DuckDB warehouse, built aside and swapped in atomically."""
+        settings = lineage.settings()
+        records = _by_source(inputs, "__records")
+        links = _by_source(inputs, "__links")
+        runs = assemble.delivery_runs(records, published_state, context.run_id, settings.now)
+        deliveries = assemble.deliveries_table(
+            records, _by_source(inputs, "__identities"), links, runs
+        )
+        summary = assemble.run_summary(deliveries, links, customer_fields, customers)
+        started = context.instance.get_run_stats(context.run_id).start_time
+        tables = {
+            **published_state.tables,
+            "sources": assemble.sources_table(contracts),
+            "deliveries": deliveries,
+            "quarantine": assemble.quarantine_table(
+                _by_source(inputs, "__identities"), context.run_id
+            ),
+            "customer_fields": customer_fields,
+            "customers": customers,
+            "match_evidence": match_evidence,
+            "match_weights": assemble.weights_table(links, context.run_id),
+        }
+        tables["runs"] = assemble.runs_table(
+            published_state,
+            context.run_id,
+            datetime.fromtimestamp(started or 0, UTC).replace(tzinfo=None),
+            settings.now,
+            summary,
+        )
+        path = publish(settings.warehouse_path, context.run_id, tables)
+        return dg.MaterializeResult(
+            metadata={
+                "path": str(path),
+                "summary": dg.MetadataValue.json(summary),
+                "deliveries": markdown_table(summary["deliveries"]),
+            }
+        )
+
+    return [customer_fields, customers, match_evidence, warehouse]

@@ -1,0 +1,215 @@
+"""Link: a source's identities and the customers' identities in, scored evidence and links out.
+
+Invariant: a person record links to at most one customer; an organisation record may enrich
+many customers but each customer takes at most one record of the source; a link needs a match
+probability at or above the contract's threshold, and near-ties are never guessed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import recordlinkage as rl
+
+from lineage_pipeline.contracts import Contract
+from lineage_pipeline.ingest import DELIVERY, RECORD_ID
+from lineage_pipeline.link.blocking import (
+    LEFT,
+    ORGANISATION_PASSES,
+    PERSON_PASSES,
+    RIGHT,
+    candidate_pairs,
+    with_company_token,
+)
+from lineage_pipeline.link.comparisons import COMPARISONS, MISSING, FieldSimilarity
+from lineage_pipeline.link.model import MatchModel, train
+from lineage_pipeline.vocabulary import ORGANISATION_FIELDS
+
+RANDOM_PAIRS = 100_000
+NEAR_MISS_FLOOR = 0.5
+# Two candidates within a factor of two in odds are a tie: the link is not guessed.
+TIE_WEIGHT_GAP = 1.0
+EVIDENCE_COLUMNS = [
+    "source",
+    "source_record_id",
+    "delivery",
+    "customer_id",
+    "match_probability",
+    "match_weight",
+    "decision",
+    "comparisons",
+]
+
+
+@dataclass
+class LinkResult:
+    """What linking one source produced, for the warehouse and for the run summary."""
+
+    source: str
+    evidence: pd.DataFrame
+    links: pd.DataFrame
+    candidates_per_pass: dict[str, int] = field(default_factory=dict)
+    candidate_pairs: int = 0
+    model: MatchModel | None = None
+    probabilities: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def linked_records(self) -> int:
+        return int(self.links[[DELIVERY, RECORD_ID]].drop_duplicates().shape[0])
+
+
+def compared_fields(contract: Contract, source: pd.DataFrame, customers: pd.DataFrame) -> list[str]:
+    """Identity fields both sides have values for (organisations: organisation fields only)."""
+    fields = [
+        f
+        for f in COMPARISONS
+        if f in source and f in customers and source[f].notna().any() and customers[f].notna().any()
+    ]
+    if contract.match.entity == "organisation":
+        fields = [f for f in fields if f in ORGANISATION_FIELDS]
+    # A split full name is compared as given name and surname; comparing it again double-counts.
+    if "given_name" in fields and "surname" in fields and "full_name" in fields:
+        fields.remove("full_name")
+    return fields
+
+
+def _similarities(
+    pairs: pd.DataFrame, source: pd.DataFrame, customers: pd.DataFrame, fields: list[str]
+) -> pd.DataFrame:
+    compare = rl.Compare([FieldSimilarity(COMPARISONS[f]) for f in fields])
+    index = pd.MultiIndex.from_arrays([pairs[LEFT].to_numpy(), pairs[RIGHT].to_numpy()])
+    return compare.compute(index, source[fields], customers[fields])
+
+
+def _levels(similarities: pd.DataFrame, fields: list[str]) -> np.ndarray:
+    if similarities.empty:
+        return np.zeros((0, len(fields)), dtype=np.int8)
+    columns = [COMPARISONS[f].levels(similarities[f].to_numpy(dtype=float)) for f in fields]
+    return np.column_stack(columns)
+
+
+def _random_pairs(n_source: int, n_customers: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    size = min(RANDOM_PAIRS, n_source * n_customers)
+    return pd.DataFrame(
+        {LEFT: rng.integers(0, n_source, size), RIGHT: rng.integers(0, n_customers, size)}
+    )
+
+
+def _decide(scored: pd.DataFrame, threshold: float, entity: str) -> pd.Series:
+    """accepted / ambiguous / outranked / near_miss for each scored pair."""
+    group = LEFT if entity == "person" else RIGHT
+    ranked = scored.sort_values([group, "match_weight"], ascending=[True, False])
+    best = ranked.groupby(group)["match_weight"].transform("max")
+    second = ranked.groupby(group)["match_weight"].transform(
+        lambda w: w.iloc[1] if len(w) > 1 else -np.inf
+    )
+    above = ranked["match_probability"] >= threshold
+    is_best = ranked["match_weight"] == best
+    tied = (best - second) < TIE_WEIGHT_GAP
+    second_above = ranked.groupby(group)["match_probability"].transform(
+        lambda p: p.iloc[1] >= threshold if len(p) > 1 else False
+    )
+    decision = pd.Series("near_miss", index=ranked.index)
+    decision[above & ~is_best] = "outranked"
+    decision[above & is_best & ~(tied & second_above)] = "accepted"
+    decision[above & is_best & tied & second_above] = "ambiguous"
+    decision[above & ~is_best & tied & second_above & (ranked["match_weight"] == second)] = (
+        "ambiguous"
+    )
+    return decision.reindex(scored.index)
+
+
+def _comparisons_json(
+    similarities: pd.DataFrame, levels: np.ndarray, weights: np.ndarray, fields: list[str]
+) -> list[str]:
+    labels = {f: COMPARISONS[f].labels for f in fields}
+    rows = []
+    for i in range(len(levels)):
+        entry = {}
+        for j, f in enumerate(fields):
+            level = int(levels[i, j])
+            sim = similarities.iat[i, j]
+            entry[f] = {
+                "similarity": None if level == MISSING else round(float(sim), 4),
+                "level": "missing" if level == MISSING else labels[f][level],
+                "weight": round(float(weights[i, j]), 3),
+            }
+        rows.append(json.dumps(entry, sort_keys=True))
+    return rows
+
+
+def link_source(
+    contract: Contract,
+    source: pd.DataFrame,
+    customers: pd.DataFrame,
+    customer_ids: pd.Series,
+    seed: int = 0,
+) -> LinkResult:
+    """Score every candidate pair between a source and the customers, and choose the links.
+
+    `source` and `customers` are standardised identity tables; `customer_ids` holds each
+    customer row's id, aligned with `customers`.
+    """
+    source = with_company_token(source.reset_index(drop=True))
+    customers = with_company_token(customers.reset_index(drop=True))
+    fields = compared_fields(contract, source, customers)
+    empty = LinkResult(contract.name, pd.DataFrame(columns=EVIDENCE_COLUMNS), _links_frame())
+    if not fields or source.empty or customers.empty:
+        return empty
+    passes = ORGANISATION_PASSES if contract.match.entity == "organisation" else PERSON_PASSES
+    candidates = candidate_pairs(source, customers, passes)
+    pairs = candidates.pairs
+    random = _random_pairs(len(source), len(customers), seed)
+    random_levels = _levels(_similarities(random, source, customers, fields), fields)
+    similarities = _similarities(pairs, source, customers, fields)
+    levels = _levels(similarities, fields)
+    level_counts = [COMPARISONS[f].level_count for f in fields]
+    model = train(levels, random_levels, fields, level_counts)
+    weights = model.field_weights(levels)
+    scored = pairs.copy()
+    scored["match_weight"] = model.prior_weight + weights.sum(axis=1)
+    scored["match_probability"] = model.probabilities(levels)
+    floor = min(NEAR_MISS_FLOOR, contract.match.threshold)
+    keep = (scored["match_probability"] >= floor).to_numpy()
+    scored = scored[keep].copy()
+    scored["decision"] = _decide(scored, contract.match.threshold, contract.match.entity)
+    evidence = pd.DataFrame(
+        {
+            "source": contract.name,
+            "source_record_id": source[RECORD_ID].to_numpy()[scored[LEFT]],
+            "delivery": source[DELIVERY].to_numpy()[scored[LEFT]],
+            "customer_id": customer_ids.to_numpy()[scored[RIGHT]],
+            "match_probability": scored["match_probability"].to_numpy(),
+            "match_weight": scored["match_weight"].to_numpy(),
+            "decision": scored["decision"].to_numpy(),
+            "comparisons": _comparisons_json(
+                similarities[keep], levels[keep], weights[keep], fields
+            ),
+        }
+    )
+    accepted = evidence[evidence["decision"] == "accepted"]
+    links = pd.DataFrame(
+        {
+            RECORD_ID: accepted["source_record_id"],
+            DELIVERY: accepted["delivery"],
+            "customer_id": accepted["customer_id"],
+            "match_probability": accepted["match_probability"],
+        }
+    ).reset_index(drop=True)
+    return LinkResult(
+        source=contract.name,
+        evidence=evidence.reset_index(drop=True),
+        links=links,
+        candidates_per_pass=candidates.per_pass,
+        candidate_pairs=len(pairs),
+        model=model,
+        probabilities=model.probabilities(levels),
+    )
+
+
+def _links_frame() -> pd.DataFrame:
+    return pd.DataFrame(columns=[RECORD_ID, DELIVERY, "customer_id", "match_probability"])

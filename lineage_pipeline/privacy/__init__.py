@@ -1,0 +1,1 @@
+"""Privacy operations on the published warehouse: keys, purposes, trace, export, erase."""

@@ -1,0 +1,65 @@
+"""Subject keys: standardised identities in, salted hashes of each record's identity keys out.
+
+Suppressions store only these hashes, never raw identifiers, yet any later record carrying the
+same email, phone, name with date of birth, or customer id is recognised and kept out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import pandas as pd
+
+from lineage_pipeline.ingest import RECORD_ID
+
+SALT_KEY = "subject_key_salt"
+
+
+def new_salt() -> str:
+    return secrets.token_hex(16)
+
+
+def hash_key(salt: str, key: str) -> str:
+    return hashlib.sha256(f"{salt}|{key}".encode()).hexdigest()
+
+
+def customer_key(salt: str, customer_id: str) -> str:
+    """The hashed key naming a customer in suppressions and privacy_requests."""
+    return hash_key(salt, f"customer:{customer_id}")
+
+
+def identity_keys(identities: pd.DataFrame, first_party: bool) -> pd.DataFrame:
+    """Raw (unhashed) identity keys per record: columns `row`, `key`."""
+    parts = []
+    for field in ("email", "phone"):
+        if field in identities:
+            values = identities[field].dropna()
+            parts.append(pd.DataFrame({"row": values.index, "key": f"{field}:" + values}))
+    if {"given_name", "surname", "date_of_birth"} <= set(identities.columns):
+        trio = identities[["given_name", "surname", "date_of_birth"]].dropna()
+        joined = trio["given_name"] + "|" + trio["surname"] + "|" + trio["date_of_birth"]
+        parts.append(pd.DataFrame({"row": trio.index, "key": "name_dob:" + joined}))
+    if first_party:
+        ids = identities[RECORD_ID]
+        parts.append(pd.DataFrame({"row": ids.index, "key": "customer:" + ids}))
+    if not parts:
+        return pd.DataFrame({"row": [], "key": []})
+    return pd.concat(parts, ignore_index=True)
+
+
+def hashed_identity_keys(identities: pd.DataFrame, salt: str, first_party: bool) -> pd.DataFrame:
+    keys = identity_keys(identities, first_party)
+    keys["subject_key"] = [hash_key(salt, k) for k in keys["key"]]
+    return keys.drop(columns="key")
+
+
+def suppressed_rows(
+    identities: pd.DataFrame, salt: str, erased_keys: set[str], first_party: bool
+) -> pd.Series:
+    """Boolean mask of records that belong to an erased subject."""
+    if not erased_keys or identities.empty:
+        return pd.Series(False, index=identities.index)
+    keys = hashed_identity_keys(identities, salt, first_party)
+    hit = keys.loc[keys["subject_key"].isin(erased_keys), "row"]
+    return pd.Series(identities.index.isin(hit), index=identities.index)

@@ -1,0 +1,222 @@
+"""Standardise: ingested text records in, canonical identity fields out, one row per record.
+
+Names are unicode-folded and split, emails lower-cased with their domain kept, phones in
+E.164, dates ISO, postcodes compact, company names without legal suffixes. A value that cannot
+be read is missing, never a guess; a date of birth that is unreadable or absurd quarantines
+its row (file, row, column, reason).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from functools import cache
+from importlib import resources
+
+import jellyfish
+import pandas as pd
+import phonenumbers
+from cleanco import basename
+from dateutil import parser as dateparser
+from nameparser import HumanName
+
+from lineage_pipeline.contracts import Contract
+from lineage_pipeline.ingest import DELIVERY, QUARANTINE_COLUMNS, RECORD_ID, ROW_NUMBER
+from lineage_pipeline.vocabulary import IDENTITY_FIELDS
+
+SURNAME_KEY = "surname_key"
+EMAIL_DOMAIN = "email_domain"
+IDENTITY_COLUMNS = [RECORD_ID, DELIVERY, ROW_NUMBER, *IDENTITY_FIELDS, SURNAME_KEY, EMAIL_DOMAIN]
+
+_SPACES = re.compile(r"\s+")
+_NAME_NOISE = re.compile(r"[^\w\s'-]")
+_COMPANY_NOISE = re.compile(r"[^\w\s]")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
+_HAS_YEAR = re.compile(r"\d{4}")
+_OLDEST_BIRTH_YEAR = 1900
+
+
+@cache
+def free_email_domains() -> frozenset[str]:
+    text = resources.files("lineage_pipeline.reference").joinpath("free_email_domains.txt")
+    lines = text.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def fold(value: str) -> str:
+    """Unicode-normalise, strip accents, lower-case and collapse white space."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", plain).strip().casefold()
+
+
+def name_key(value: str) -> str | None:
+    """A comparable personal name: folded, apostrophes dropped, hyphens as spaces."""
+    folded = _NAME_NOISE.sub(" ", fold(value)).replace("'", "").replace("-", " ")
+    folded = _SPACES.sub(" ", folded).strip()
+    return folded or None
+
+
+def company_key(value: str) -> str | None:
+    """A comparable company name: legal suffixes (Ltd, Limited, PLC, GmbH…) removed, & = and."""
+    folded = fold(value).replace("&", " and ")
+    cleaned = basename(folded)
+    cleaned = _COMPANY_NOISE.sub(" ", cleaned)
+    cleaned = basename(_SPACES.sub(" ", cleaned).strip())
+    return cleaned or None
+
+
+def email_key(value: str) -> str | None:
+    folded = value.strip().lower()
+    return folded if _EMAIL.match(folded) else None
+
+
+def domain_key(value: str) -> str | None:
+    folded = value.strip().lower()
+    folded = re.sub(r"^[a-z]+://", "", folded).split("/")[0].removeprefix("www.")
+    return folded if "." in folded else None
+
+
+def postcode_key(value: str) -> str | None:
+    compact = re.sub(r"[^0-9A-Za-z]", "", value).upper()
+    return compact or None
+
+
+def phone_key(value: str, region: str | None) -> str | None:
+    """E.164 when the number is possible for its region, else missing."""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_date(value: str, dayfirst: bool = True) -> date | None:
+    """Read a date in the common formats, compact YYYYMMDD included; None if unreadable."""
+    text = value.strip()
+    try:
+        if match := _COMPACT_DATE.match(text):
+            return date(*map(int, match.groups()))
+        if match := _ISO_DATE.match(text):
+            return date(*map(int, match.groups()))
+        if not _HAS_YEAR.search(text):
+            return None  # "7 Mar" would silently borrow this year
+        return dateparser.parse(text, dayfirst=dayfirst).date()
+    except (ValueError, OverflowError, dateparser.ParserError):
+        return None
+
+
+def _mapped(frame: pd.DataFrame, contract: Contract, field: str) -> pd.Series | None:
+    column = contract.identity.get(field)
+    if column is None:
+        return None
+    values = frame[column].fillna("").astype(str).str.strip()
+    return values.where(values != "")
+
+
+def _apply(values: pd.Series | None, function) -> pd.Series | None:
+    """Apply `function` once per distinct value: deliveries repeat values a lot."""
+    if values is None:
+        return None
+    distinct = values.dropna().unique()
+    lookup = {value: function(value) for value in distinct}
+    return values.map(lookup, na_action="ignore")
+
+
+def _split_full_name(full: pd.Series) -> tuple[pd.Series, pd.Series]:
+    def parts(value: str) -> tuple[str | None, str | None]:
+        human = HumanName(value)
+        return name_key(human.first) if human.first else None, (
+            name_key(human.last) if human.last else None
+        )
+
+    split = _apply(full, parts)
+    given = split.map(lambda p: p[0], na_action="ignore")
+    surname = split.map(lambda p: p[1], na_action="ignore")
+    return given, surname
+
+
+def standardise(
+    records: pd.DataFrame, contract: Contract, today: date
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (identities, quarantine): canonical identity fields for every record."""
+    out = pd.DataFrame(
+        {
+            RECORD_ID: records[RECORD_ID],
+            DELIVERY: records[DELIVERY],
+            ROW_NUMBER: records[ROW_NUMBER],
+        }
+    )
+    region = contract.standardise.default_region
+    for field in ("given_name", "surname", "street", "city", "region"):
+        out[field] = _apply(_mapped(records, contract, field), name_key)
+    full = _mapped(records, contract, "full_name")
+    out["full_name"] = _apply(full, name_key)
+    if full is not None:
+        given, surname = _split_full_name(full)
+        out["given_name"] = out["given_name"].fillna(given) if "given_name" in out else given
+        out["surname"] = out["surname"].fillna(surname)
+    out["email"] = _apply(_mapped(records, contract, "email"), email_key)
+    out["phone"] = _apply(_mapped(records, contract, "phone"), lambda v: phone_key(v, region))
+    out["postcode"] = _apply(_mapped(records, contract, "postcode"), postcode_key)
+    out["country"] = _apply(_mapped(records, contract, "country"), fold)
+    out["company"] = _apply(_mapped(records, contract, "company"), company_key)
+    out[EMAIL_DOMAIN] = out["email"].str.split("@").str[1]
+    domains = _apply(_mapped(records, contract, "company_domain"), domain_key)
+    derived = out[EMAIL_DOMAIN].where(~out[EMAIL_DOMAIN].isin(free_email_domains()))
+    out["company_domain"] = derived if domains is None else domains.fillna(derived)
+    out[SURNAME_KEY] = _apply(out["surname"], jellyfish.metaphone)
+    quarantine = _standardise_dates(records, contract, out, today)
+    out = out.reindex(columns=IDENTITY_COLUMNS).astype(object)
+    out = out.where(out.notna(), None)
+    keep = ~out[ROW_NUMBER].astype(str).add(out[DELIVERY]).isin(
+        quarantine["row_number"].astype(str).add(quarantine["delivery"])
+    )
+    return out[keep].reset_index(drop=True), quarantine
+
+
+def _standardise_dates(
+    records: pd.DataFrame, contract: Contract, out: pd.DataFrame, today: date
+) -> pd.DataFrame:
+    """Parse date_of_birth; unreadable or absurd dates send the row to quarantine."""
+    raw = _mapped(records, contract, "date_of_birth")
+    if raw is None:
+        out["date_of_birth"] = None
+        return pd.DataFrame(columns=QUARANTINE_COLUMNS)
+    dayfirst = contract.standardise.default_region not in {"US", "CA", "PH"}
+    parsed = _apply(raw, lambda v: parse_date(v, dayfirst))
+    out["date_of_birth"] = parsed.map(lambda d: d.isoformat(), na_action="ignore")
+    unreadable = raw.notna() & parsed.isna()
+    absurd = (
+        parsed.map(lambda d: d.year < _OLDEST_BIRTH_YEAR or d > today, na_action="ignore")
+        .fillna(False)
+        .astype(bool)
+    )
+    column = contract.identity["date_of_birth"]
+    rows = []
+    for mask, reason in ((unreadable, "unreadable date"), (absurd, "absurd date of birth")):
+        for index in records.index[mask]:
+            rows.append(
+                {
+                    "source": contract.name,
+                    "delivery": records.at[index, DELIVERY],
+                    "row_number": int(records.at[index, ROW_NUMBER]),
+                    "column": column,
+                    "reason": f"{reason} {raw[index]!r}",
+                    "raw": ",".join(
+                        "" if pd.isna(v) else str(v)
+                        for k, v in records.loc[index].items()
+                        if not str(k).startswith("_")
+                    ),
+                }
+            )
+    return pd.DataFrame(rows, columns=QUARANTINE_COLUMNS)
+
+
+def as_of_date(moment: datetime) -> date:
+    return moment.date()
