@@ -23,3 +23,11 @@ def markdown_table(rows: list[dict]) -> dg.MetadataValue:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(r[h]) for h in header) + " |" for r in rows]
     return dg.MetadataValue.md("\n".join(lines))
+
+
+SOURCES_PREFIX = "sources"
+
+
+def source_key(source: str, stage: str) -> dg.AssetKey:
+    """Per-source assets live under `sources/<name>/`, apart from the warehouse assets."""
+    return dg.AssetKey([SOURCES_PREFIX, source, stage])

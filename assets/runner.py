@@ -1,5 +1,6 @@
 """Run every asset headless in a temporary Dagster instance, reporting progress as steps end."""
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -30,7 +31,7 @@ def run_pipeline(
     defs = build_definitions(settings)
     job = defs.resolve_implicit_global_asset_job_def()
     instance = dg.DagsterInstance.ephemeral()
-    run_id = dg.make_new_run_id()
+    run_id = str(uuid.uuid4())  # Dagster run ids are uuid4 strings
     outcome = RunOutcome(run_id=run_id, success=False, steps=len(job.graph.node_defs))
 
     def listen(record) -> None:
@@ -52,6 +53,11 @@ def run_pipeline(
                 )
 
     instance.add_event_listener(run_id, listen)
-    result = job.execute_in_process(instance=instance, run_id=run_id, raise_on_error=False)
+    result = job.execute_in_process(
+        instance=instance,
+        run_id=run_id,
+        raise_on_error=False,
+        resources={"io_manager": dg.mem_io_manager},  # headless: nothing to inspect later
+    )
     outcome.success = result.success
     return outcome

@@ -6,7 +6,7 @@ A new contract file adds its three assets with no code change.
 import dagster as dg
 import pandas as pd
 
-from assets.metadata import markdown_table, table_metadata
+from assets.metadata import markdown_table, source_key, table_metadata
 from assets.resources import LineageSettings
 from lineage_pipeline.contracts import Contract
 from lineage_pipeline.ingest import SourceRecords, ingest_source
@@ -17,7 +17,7 @@ from lineage_pipeline.warehouse import WarehouseState
 
 def records_asset(contract: Contract) -> dg.AssetsDefinition:
     @dg.asset(
-        key=[contract.name, "records"],
+        key=source_key(contract.name, "records"),
         group_name=contract.name,
         description=f"Rows of every {contract.name} delivery ({contract.supplier}), read as "
         "text; bad rows quarantined, bad files rejected.",
@@ -52,10 +52,10 @@ def records_asset(contract: Contract) -> dg.AssetsDefinition:
 
 def identities_asset(contract: Contract) -> dg.AssetsDefinition:
     @dg.asset(
-        key=[contract.name, "identities"],
+        key=source_key(contract.name, "identities"),
         group_name=contract.name,
         ins={
-            "records": dg.AssetIn(key=[contract.name, "records"]),
+            "records": dg.AssetIn(key=source_key(contract.name, "records")),
             "published_state": dg.AssetIn(key="published_state"),
         },
         description=f"Canonical identity fields of each {contract.name} record; erased "
@@ -89,11 +89,11 @@ def identities_asset(contract: Contract) -> dg.AssetsDefinition:
 
 def links_asset(contract: Contract, customers_contract: Contract) -> dg.AssetsDefinition:
     @dg.asset(
-        key=[contract.name, "links"],
+        key=source_key(contract.name, "links"),
         group_name=contract.name,
         ins={
-            "identities": dg.AssetIn(key=[contract.name, "identities"]),
-            "customers": dg.AssetIn(key=[customers_contract.name, "identities"]),
+            "identities": dg.AssetIn(key=source_key(contract.name, "identities")),
+            "customers": dg.AssetIn(key=source_key(customers_contract.name, "identities")),
         },
         description=f"{contract.name} records linked to customers by recordlinkage and a "
         f"Fellegi-Sunter model (threshold {contract.match.threshold}).",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import date
 from functools import cache
 from importlib import resources
 
@@ -125,7 +125,7 @@ def _apply(values: pd.Series | None, function) -> pd.Series | None:
         return None
     distinct = values.dropna().unique()
     lookup = {value: function(value) for value in distinct}
-    return values.map(lookup, na_action="ignore")
+    return values.map(lookup, na_action="ignore").astype(object)
 
 
 def _split_full_name(full: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -136,8 +136,8 @@ def _split_full_name(full: pd.Series) -> tuple[pd.Series, pd.Series]:
         )
 
     split = _apply(full, parts)
-    given = split.map(lambda p: p[0], na_action="ignore")
-    surname = split.map(lambda p: p[1], na_action="ignore")
+    given = split.map(lambda p: p[0], na_action="ignore").astype(object)
+    surname = split.map(lambda p: p[1], na_action="ignore").astype(object)
     return given, surname
 
 
@@ -158,15 +158,16 @@ def standardise(
     full = _mapped(records, contract, "full_name")
     out["full_name"] = _apply(full, name_key)
     if full is not None:
+        # Parts mapped separately win; the split full name fills what they leave empty.
         given, surname = _split_full_name(full)
-        out["given_name"] = out["given_name"].fillna(given) if "given_name" in out else given
+        out["given_name"] = out["given_name"].fillna(given)
         out["surname"] = out["surname"].fillna(surname)
     out["email"] = _apply(_mapped(records, contract, "email"), email_key)
     out["phone"] = _apply(_mapped(records, contract, "phone"), lambda v: phone_key(v, region))
     out["postcode"] = _apply(_mapped(records, contract, "postcode"), postcode_key)
     out["country"] = _apply(_mapped(records, contract, "country"), fold)
     out["company"] = _apply(_mapped(records, contract, "company"), company_key)
-    out[EMAIL_DOMAIN] = out["email"].str.split("@").str[1]
+    out[EMAIL_DOMAIN] = out["email"].map(lambda e: e.split("@")[1], na_action="ignore")
     domains = _apply(_mapped(records, contract, "company_domain"), domain_key)
     derived = out[EMAIL_DOMAIN].where(~out[EMAIL_DOMAIN].isin(free_email_domains()))
     out["company_domain"] = derived if domains is None else domains.fillna(derived)
@@ -216,7 +217,3 @@ def _standardise_dates(
                 }
             )
     return pd.DataFrame(rows, columns=QUARANTINE_COLUMNS)
-
-
-def as_of_date(moment: datetime) -> date:
-    return moment.date()

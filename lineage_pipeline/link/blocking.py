@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from lineage_pipeline.standardise import SURNAME_KEY
@@ -36,12 +37,27 @@ ORGANISATION_PASSES: tuple[tuple[str, ...], ...] = (
 MAX_BLOCK_SIZE = 500
 
 
+# The identity fields whose agreement a blocking key forces.
+KEY_FIELDS: dict[str, tuple[str, ...]] = {
+    SURNAME_KEY: ("surname", "full_name"),
+    "company": ("company", "employer"),
+    "company_token": ("company",),
+    "company_domain": ("company_domain", "employer"),
+}
+
+
+def blocked_fields(keys: tuple[str, ...]) -> set[str]:
+    return {f for key in keys for f in KEY_FIELDS.get(key, (key,))}
+
+
 @dataclass(frozen=True)
 class Candidates:
-    """Candidate pairs (positional indexes into both tables) and the count found per pass."""
+    """Candidate pairs (positional indexes into both tables), the count found per pass, and
+    for each pass its keys and the rows of `pairs` it found."""
 
     pairs: pd.DataFrame
     per_pass: dict[str, int]
+    pass_rows: dict[str, tuple[tuple[str, ...], np.ndarray]]
 
 
 def with_company_token(frame: pd.DataFrame) -> pd.DataFrame:
@@ -71,13 +87,23 @@ def candidate_pairs(
     """Union of the pairs from every usable pass; both frames have a 0..n-1 index."""
     found: list[pd.DataFrame] = []
     per_pass: dict[str, int] = {}
+    used: dict[str, tuple[str, ...]] = {}
     for keys in passes:
         if not (_usable(source, keys) and _usable(customers, keys)):
             continue
-        pairs = _pass_pairs(source, customers, keys)
-        per_pass[" + ".join(keys)] = len(pairs)
+        name = " + ".join(keys)
+        pairs = _pass_pairs(source, customers, keys).assign(blocking_pass=name)
+        per_pass[name] = len(pairs)
+        used[name] = keys
         found.append(pairs)
     if not found:
-        return Candidates(pd.DataFrame({LEFT: [], RIGHT: []}, dtype="int64"), per_pass)
-    pairs = pd.concat(found, ignore_index=True).drop_duplicates(ignore_index=True)
-    return Candidates(pairs.sort_values([LEFT, RIGHT], ignore_index=True), per_pass)
+        empty = pd.DataFrame({LEFT: [], RIGHT: []}, dtype="int64")
+        return Candidates(empty, per_pass, {})
+    every = pd.concat(found, ignore_index=True)
+    pairs = every[[LEFT, RIGHT]].drop_duplicates().sort_values([LEFT, RIGHT], ignore_index=True)
+    row_of = every.merge(pairs.reset_index(names="row"), on=[LEFT, RIGHT])
+    pass_rows = {
+        name: (used[name], group["row"].to_numpy())
+        for name, group in row_of.groupby("blocking_pass", sort=False)
+    }
+    return Candidates(pairs, per_pass, pass_rows)

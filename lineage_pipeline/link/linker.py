@@ -21,12 +21,13 @@ from lineage_pipeline.link.blocking import (
     ORGANISATION_PASSES,
     PERSON_PASSES,
     RIGHT,
+    blocked_fields,
     candidate_pairs,
     with_company_token,
 )
 from lineage_pipeline.link.comparisons import COMPARISONS, MISSING, FieldSimilarity
 from lineage_pipeline.link.model import MatchModel, train
-from lineage_pipeline.vocabulary import ORGANISATION_FIELDS
+from lineage_pipeline.vocabulary import IDENTITY_FIELDS, ORGANISATION_FIELDS
 
 RANDOM_PAIRS = 100_000
 NEAR_MISS_FLOOR = 0.5
@@ -65,11 +66,13 @@ def compared_fields(contract: Contract, source: pd.DataFrame, customers: pd.Data
     """Identity fields both sides have values for (organisations: organisation fields only)."""
     fields = [
         f
-        for f in COMPARISONS
+        for f in IDENTITY_FIELDS
         if f in source and f in customers and source[f].notna().any() and customers[f].notna().any()
     ]
     if contract.match.entity == "organisation":
         fields = [f for f in fields if f in ORGANISATION_FIELDS]
+    elif "company" in fields and "company_domain" in fields:
+        fields = [f for f in fields if f not in {"company", "company_domain"}] + ["employer"]
     # A split full name is compared as given name and surname; comparing it again double-counts.
     if "given_name" in fields and "surname" in fields and "full_name" in fields:
         fields.remove("full_name")
@@ -81,7 +84,8 @@ def _similarities(
 ) -> pd.DataFrame:
     compare = rl.Compare([FieldSimilarity(COMPARISONS[f]) for f in fields])
     index = pd.MultiIndex.from_arrays([pairs[LEFT].to_numpy(), pairs[RIGHT].to_numpy()])
-    return compare.compute(index, source[fields], customers[fields])
+    columns = sorted({c for f in fields for c in COMPARISONS[f].inputs})
+    return compare.compute(index, source[columns], customers[columns])
 
 
 def _levels(similarities: pd.DataFrame, fields: list[str]) -> np.ndarray:
@@ -91,12 +95,33 @@ def _levels(similarities: pd.DataFrame, fields: list[str]) -> np.ndarray:
     return np.column_stack(columns)
 
 
-def _random_pairs(n_source: int, n_customers: int, seed: int) -> pd.DataFrame:
+def _random_pairs(n_left: int, n_right: int, seed: int, distinct: bool) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    size = min(RANDOM_PAIRS, n_source * n_customers)
-    return pd.DataFrame(
-        {LEFT: rng.integers(0, n_source, size), RIGHT: rng.integers(0, n_customers, size)}
+    size = min(RANDOM_PAIRS, n_left * n_right)
+    pairs = pd.DataFrame(
+        {LEFT: rng.integers(0, n_left, size), RIGHT: rng.integers(0, n_right, size)}
     )
+    return pairs[pairs[LEFT] != pairs[RIGHT]] if distinct else pairs
+
+
+def _chance_levels(
+    contract: Contract,
+    source: pd.DataFrame,
+    customers: pd.DataFrame,
+    fields: list[str],
+    seed: int,
+) -> np.ndarray:
+    """Comparison levels of pairs that are (almost all) non-matches, for estimating u.
+
+    People: random source-customer pairs, as few of them match. Organisations: pairs of two
+    different records of the source itself, since a register lists each organisation once;
+    random source-customer pairs would be full of matches when customers share employers.
+    """
+    if contract.match.entity == "organisation" and len(source) > 1:
+        pairs = _random_pairs(len(source), len(source), seed, distinct=True)
+        return _levels(_similarities(pairs, source, source, fields), fields)
+    pairs = _random_pairs(len(source), len(customers), seed, distinct=False)
+    return _levels(_similarities(pairs, source, customers, fields), fields)
 
 
 def _decide(scored: pd.DataFrame, threshold: float, entity: str) -> pd.Series:
@@ -163,12 +188,16 @@ def link_source(
     passes = ORGANISATION_PASSES if contract.match.entity == "organisation" else PERSON_PASSES
     candidates = candidate_pairs(source, customers, passes)
     pairs = candidates.pairs
-    random = _random_pairs(len(source), len(customers), seed)
-    random_levels = _levels(_similarities(random, source, customers, fields), fields)
+    random_levels = _chance_levels(contract, source, customers, fields, seed)
     similarities = _similarities(pairs, source, customers, fields)
     levels = _levels(similarities, fields)
     level_counts = [COMPARISONS[f].level_count for f in fields]
-    model = train(levels, random_levels, fields, level_counts)
+    sessions = {
+        name: (rows, blocked_fields(keys)) for name, (keys, rows) in candidates.pass_rows.items()
+    }
+    model = train(
+        levels, random_levels, fields, level_counts, sessions, len(source) * len(customers)
+    )
     weights = model.field_weights(levels)
     scored = pairs.copy()
     scored["match_weight"] = model.prior_weight + weights.sum(axis=1)

@@ -1,13 +1,16 @@
 """Fellegi-Sunter model: comparison levels in, match weights and probabilities out.
 
-u probabilities (chance agreement) come from random record pairs, which are almost all
-non-matches; m probabilities and the match rate among candidates are then estimated without
-labels by expectation-maximisation with u held fixed. Weights are log2 Bayes factors, so a
-match probability is the sum of the prior and the per-field weights, pushed through a logistic.
+Trained without labels, as Splink does: u probabilities (chance agreement) from random record
+pairs; m probabilities by expectation-maximisation in one session per blocking pass, leaving out
+the fields that pass blocked on (their agreement there is forced, so it says nothing); then
+the chance that two records match, found as the fixed point over every possible pair. Weights
+are log2 Bayes factors: a match probability is the prior plus the per-field weights, through a
+logistic.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,8 +25,10 @@ M_PRIOR_EXACT, M_PRIOR_DIFFERENT = 0.85, 0.03
 U_PRIOR_EXACT, U_PRIOR_PARTIAL = 0.02, 0.03
 MAX_ITERATIONS = 100
 TOLERANCE = 1e-6
-# Weights are bounded so that one field can never outvote every other field by itself.
-MAX_WEIGHT = 14.0
+MIN_SESSION_PAIRS = 20
+U_REFINEMENTS = 10
+# Weights are bounded: no single agreement is worth more than about a million to one.
+MAX_WEIGHT = 20.0
 
 
 @dataclass(frozen=True)
@@ -40,11 +45,11 @@ class FieldModel:
 
 @dataclass(frozen=True)
 class MatchModel:
-    """A trained model: the candidate match rate and each field's m and u per level."""
+    """A trained model: the chance two records match, and each field's m and u per level."""
 
     match_rate: float
     fields: tuple[FieldModel, ...]
-    iterations: int
+    sessions: tuple[str, ...] = ()
 
     @property
     def prior_weight(self) -> float:
@@ -77,57 +82,110 @@ def u_prior(count: int) -> np.ndarray:
     return prior
 
 
-def _frequencies(
-    column: np.ndarray, prior: np.ndarray, strength: float, weights: np.ndarray | None = None
-) -> np.ndarray:
-    """Level frequencies among present values, smoothed towards `prior`."""
+def _tallies(column: np.ndarray, count: int, weights: np.ndarray | None = None) -> np.ndarray:
     present = column != MISSING
     w = np.ones(len(column)) if weights is None else weights
-    tallies = np.bincount(column[present], weights=w[present], minlength=len(prior))
+    return np.bincount(column[present], weights=w[present], minlength=count)
+
+
+def _smoothed(tallies: np.ndarray, prior: np.ndarray, strength: float) -> np.ndarray:
     return (tallies + strength * prior) / (tallies.sum() + strength)
 
 
 def estimate_u(random_levels: np.ndarray, level_counts: list[int]) -> list[np.ndarray]:
     return [
-        _frequencies(random_levels[:, j], u_prior(n), U_PRIOR_PAIRS)
+        _smoothed(_tallies(random_levels[:, j], n), u_prior(n), U_PRIOR_PAIRS)
         for j, n in enumerate(level_counts)
     ]
 
 
-def train(
-    candidate_levels: np.ndarray,
-    random_levels: np.ndarray,
-    fields: list[str],
-    level_counts: list[int],
-) -> MatchModel:
-    """Estimate u from random pairs, then m and the match rate by EM over the candidates."""
-    u = estimate_u(random_levels, level_counts)
+def _log_ratio(levels: np.ndarray, m: list[np.ndarray], u: list[np.ndarray]) -> np.ndarray:
+    total = np.zeros(len(levels))
+    for j in range(levels.shape[1]):
+        column = levels[:, j]
+        present = column != MISSING
+        ratio = np.clip(np.log2(m[j] / u[j]), -MAX_WEIGHT, MAX_WEIGHT)
+        total[present] += ratio[column[present]]
+    return total
+
+
+def _session(
+    levels: np.ndarray, u: list[np.ndarray], level_counts: list[int]
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """EM for m and the session's match rate (u fixed); returns m tallies and posteriors."""
     m = [m_prior(n) for n in level_counts]
-    rate = 0.1
-    iterations = 0
-    for iterations in range(1, MAX_ITERATIONS + 1):
-        model = MatchModel(
-            rate,
-            tuple(
-                FieldModel(f, tuple(mi), tuple(ui)) for f, mi, ui in zip(fields, m, u, strict=True)
-            ),
-            iterations,
-        )
-        p = model.probabilities(candidate_levels) if len(candidate_levels) else np.zeros(0)
+    rate = 0.5
+    p = np.zeros(len(levels))
+    for _ in range(MAX_ITERATIONS):
+        logit = np.log2(rate / (1 - rate)) + _log_ratio(levels, m, u)
+        p = 1.0 / (1.0 + np.exp2(-logit))
         new_m = [
-            _frequencies(candidate_levels[:, j], m_prior(n), M_PRIOR_PAIRS, p)
+            _smoothed(_tallies(levels[:, j], n, p), m_prior(n), M_PRIOR_PAIRS)
             for j, n in enumerate(level_counts)
         ]
-        new_rate = float(np.clip(p.mean() if len(p) else 0.1, 1e-6, 1 - 1e-6))
+        new_rate = float(np.clip(p.mean(), 1e-6, 1 - 1e-6))
         change = max(
-            [abs(new_rate - rate)]
-            + [float(np.abs(a - b).max()) for a, b in zip(new_m, m, strict=True)]
+            abs(new_rate - rate),
+            *(float(np.abs(a - b).max()) for a, b in zip(new_m, m, strict=True)),
         )
         m, rate = new_m, new_rate
         if change < TOLERANCE:
             break
+    return [_tallies(levels[:, j], n, p) for j, n in enumerate(level_counts)], p
+
+
+def _global_rate(log_ratio: np.ndarray, total_pairs: int) -> float:
+    """The chance two random records match: fixed point of expected matches / all pairs."""
+    rate = max(1.0 / total_pairs, 1e-12)
+    for _ in range(200):
+        p = 1.0 / (1.0 + np.exp2(-(np.log2(rate / (1 - rate)) + log_ratio)))
+        new_rate = float(np.clip(p.sum() / total_pairs, 1e-12, 0.5))
+        if abs(new_rate - rate) <= 1e-9 * rate:
+            break
+        rate = new_rate
+    return rate
+
+
+def train(
+    levels: np.ndarray,
+    random_levels: np.ndarray,
+    fields: list[str],
+    level_counts: list[int],
+    sessions: Mapping[str, tuple[np.ndarray, set[str]]],
+    total_pairs: int,
+) -> MatchModel:
+    """Fit the model.
+
+    `sessions` maps a blocking pass to (its candidate rows, the fields it blocked on); each
+    field's m comes from the sessions that did not block on it, pooled by expected matches.
+    """
+    u = estimate_u(random_levels, level_counts)
+    pooled = [np.zeros(n) for n in level_counts]
+    used: list[str] = []
+    for name, (rows, blocked) in sessions.items():
+        free = [j for j, f in enumerate(fields) if f not in blocked]
+        if len(rows) < MIN_SESSION_PAIRS or not free:
+            continue
+        tallies, _ = _session(
+            levels[np.ix_(rows, free)], [u[j] for j in free], [level_counts[j] for j in free]
+        )
+        for j, tally in zip(free, tallies, strict=True):
+            pooled[j] += tally
+        used.append(name)
+    m = [_smoothed(t, m_prior(n), M_PRIOR_PAIRS) for t, n in zip(pooled, level_counts, strict=True)]
+    rate = _global_rate(_log_ratio(levels, m, u), total_pairs)
+    for _ in range(U_REFINEMENTS):
+        # Random pairs include a few true matches (many, when customers share few employers):
+        # count each random pair towards u only as far as it is a non-match.
+        logit = np.log2(rate / (1 - rate)) + _log_ratio(random_levels, m, u)
+        non_match = 1.0 - 1.0 / (1.0 + np.exp2(-logit))
+        u = [
+            _smoothed(_tallies(random_levels[:, j], n, non_match), u_prior(n), U_PRIOR_PAIRS)
+            for j, n in enumerate(level_counts)
+        ]
+        rate = _global_rate(_log_ratio(levels, m, u), total_pairs)
     return MatchModel(
         rate,
         tuple(FieldModel(f, tuple(mi), tuple(ui)) for f, mi, ui in zip(fields, m, u, strict=True)),
-        iterations,
+        tuple(used),
     )
