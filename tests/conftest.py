@@ -30,7 +30,7 @@ purposes:
 #   employer as C3, different given name, email and phone) -> no link.
 CUSTOMERS = """\
 cust_no,given,family,mail,mobile,birth,town,employer
-C1,Alice,Jones,alice.jones@example.com,07700 900001,1980-01-02,Leeds,Acme Widgets Ltd
+C1,Alice,Jones,alice.jones@acmewidgets.co.uk,07700 900001,1980-01-02,Leeds,Acme Widgets Ltd
 C2,Robert,Smith,rob.smith@gmail.com,07700 900002,1975-05-06,York,Globex plc
 C3,Carol,Taylor,carol.t@hotmail.com,07700 900003,1990-09-10,Hull,Initech Limited
 C4,David,Brown,dbrown@yahoo.co.uk,07700 900004,1985-03-04,Bath,Acme Widgets Ltd
@@ -39,7 +39,7 @@ C6,Frank,Moore,,07700 900006,1965-07-08,Wells,
 """
 VENDOR = """\
 vid,fname,lname,email,phone,company,title,size
-V1,Alice,Jones,ALICE.JONES@EXAMPLE.COM,+44 7700 900001,ACME WIDGETS LIMITED,Engineer,11-50
+V1,Alice,Jones,ALICE.JONES@ACMEWIDGETS.CO.UK,+44 7700 900001,ACME WIDGETS LIMITED,Engineer,11-50
 V2,Bob,Smith,robert.smith@globex.com,(07700) 900002,Globex,Director,201-1000
 V3,Robert,Smyth,,447700900002,Globex PLC,Director,201-1000
 V4,Zed,Unknown,zed@nowhere.net,07700 900999,Nowhere Ltd,Clerk,1-10
