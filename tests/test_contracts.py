@@ -43,7 +43,10 @@ def test_taxonomy_is_hierarchical():
             lambda d: d["fields"]["job_title"].update(purposes=["marketting"]),
             "vendor.yaml: fields.job_title.purposes[0]: unknown purpose 'marketting'",
         ),
-        (lambda d: d.update(legal_basis="because"), "vendor.yaml: legal_basis: unknown legal basis"),
+        (
+            lambda d: d.update(legal_basis="because"),
+            "vendor.yaml: legal_basis: unknown legal basis",
+        ),
         (
             lambda d: d["identity"].update(shoe_size="shoe"),
             "vendor.yaml: identity: unknown identity field 'shoe_size'",
