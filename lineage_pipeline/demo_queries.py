@@ -21,14 +21,16 @@ EXAMPLES: tuple[tuple[str, str], ...] = (
     ),
     (
         "Where one customer's job title came from",
-        "SELECT customer_id, value, source, source_record_id, match_probability, legal_basis, "
-        "purposes, expires_at FROM customer_fields WHERE field = 'job_title' AND is_current "
+        "SELECT customer_id, value, source, source_record_id, "
+        "round(match_probability, 4) AS probability, purposes, expires_at::DATE AS expires "
+        "FROM customer_fields WHERE field = 'job_title' AND is_current "
         "ORDER BY customer_id LIMIT 3",
     ),
     (
         "Deliveries: rows in = linked + unlinked + quarantined",
-        "SELECT source, regexp_extract(path, '[^/]+$') AS file, rows, rows_linked, "
-        "rows_unlinked, rows_quarantined, status FROM deliveries ORDER BY source, file",
+        "SELECT source, regexp_extract(path, '[^/]+$') AS file, rows, rows_linked AS linked, "
+        "rows_unlinked AS unlinked, rows_quarantined AS quarantined FROM deliveries "
+        "ORDER BY source, file",
     ),
 )
 
