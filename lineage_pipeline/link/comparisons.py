@@ -58,16 +58,40 @@ def _name_family(name: str) -> frozenset[str]:
     return frozenset({name, *canonicals, *namer.nicknames_of(name)})
 
 
+def _disagreeing(s1: pd.Series, s2: pd.Series, out: np.ndarray) -> tuple[pd.Series, pd.Series]:
+    """The present pairs that do not yet agree exactly, as aligned string Series."""
+    mask = pd.notna(s1.to_numpy()) & pd.notna(s2.to_numpy()) & (out < 1.0)
+    index = np.flatnonzero(mask)
+    return (
+        pd.Series(s1.to_numpy()[index], index=index, dtype=object),
+        pd.Series(s2.to_numpy()[index], index=index, dtype=object),
+    )
+
+
+def _nickname_pairs(x: pd.Series, y: pd.Series) -> np.ndarray:
+    """True where two first names are nickname equivalents; looked up once per distinct pair."""
+    pairs = pd.DataFrame({"x": x.to_numpy(), "y": y.to_numpy()})
+    distinct = pairs.drop_duplicates()
+    equivalent = [
+        b in _name_family(a) or a in _name_family(b)
+        for a, b in zip(distinct["x"], distinct["y"], strict=True)
+    ]
+    lookup = distinct.assign(equivalent=equivalent)
+    return pairs.merge(lookup, on=["x", "y"], how="left")["equivalent"].to_numpy(dtype=bool)
+
+
 def given_name(s1: pd.Series, s2: pd.Series) -> np.ndarray:
     """Jaro-Winkler, raised to 1.0 for nickname equivalents and 0.9 for a matching initial."""
     out = jaro_winkler(s1, s2)
-    a, b, present = _pairs(s1, s2)
-    for i in np.flatnonzero(present & (out < 1.0)):
-        x, y = a[i].split(" ")[0], b[i].split(" ")[0]
-        if x == y or y in _name_family(x) or x in _name_family(y):
-            out[i] = 1.0
-        elif (len(x) == 1 or len(y) == 1) and x[0] == y[0]:
-            out[i] = max(out[i], 0.9)
+    a, b = _disagreeing(s1, s2, out)
+    if a.empty:
+        return out
+    x, y = a.str.split(" ").str[0], b.str.split(" ").str[0]
+    same = (x == y).to_numpy() | _nickname_pairs(x, y)
+    out[a.index[same]] = 1.0
+    initial = ((x.str.len() == 1) | (y.str.len() == 1)) & (x.str[0] == y.str[0])
+    rows = a.index[initial.to_numpy() & ~same]
+    out[rows] = np.maximum(out[rows], 0.9)
     return out
 
 
@@ -79,32 +103,29 @@ def email(s1: pd.Series, s2: pd.Series) -> np.ndarray:
 def phone(s1: pd.Series, s2: pd.Series) -> np.ndarray:
     """1.0 for the same E.164 number, 0.9 when only the country code part differs."""
     out = exact(s1, s2)
-    a, b, present = _pairs(s1, s2)
-    for i in np.flatnonzero(present & (out < 1.0)):
-        if a[i][-9:] == b[i][-9:]:
-            out[i] = 0.9
+    a, b = _disagreeing(s1, s2, out)
+    out[a.index[(a.str[-9:] == b.str[-9:]).to_numpy()]] = 0.9
     return out
 
 
 def date_of_birth(s1: pd.Series, s2: pd.Series) -> np.ndarray:
     """1.0 same date; 0.9 day and month swapped or one digit off; else 0."""
     out = exact(s1, s2)
-    a, b, present = _pairs(s1, s2)
-    for i in np.flatnonzero(present & (out < 1.0)):
-        x, y = a[i], b[i]
-        swapped = x[:4] == y[:4] and x[5:7] == y[8:10] and x[8:10] == y[5:7]
-        if swapped or Levenshtein.distance(x, y) == 1:
-            out[i] = 0.9
+    x, y = _disagreeing(s1, s2, out)
+    if x.empty:
+        return out
+    swapped = (x.str[:4] == y.str[:4]) & (x.str[5:7] == y.str[8:10]) & (x.str[8:10] == y.str[5:7])
+    one_edit = process.cpdist(list(x), list(y), scorer=Levenshtein.distance, workers=1) == 1
+    out[x.index[swapped.to_numpy() | one_edit]] = 0.9
     return out
 
 
 def postcode(s1: pd.Series, s2: pd.Series) -> np.ndarray:
     """1.0 same postcode; 0.8 same outward code (all but the last three characters)."""
     out = exact(s1, s2)
-    a, b, present = _pairs(s1, s2)
-    for i in np.flatnonzero(present & (out < 1.0)):
-        if len(a[i]) > 3 and a[i][:-3] == b[i][:-3]:
-            out[i] = 0.8
+    a, b = _disagreeing(s1, s2, out)
+    area = (a.str.len() > 3) & (a.str[:-3] == b.str[:-3])
+    out[a.index[area.to_numpy()]] = 0.8
     return out
 
 

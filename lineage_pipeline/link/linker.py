@@ -7,9 +7,9 @@ probability at or above the contract's threshold, and near-ties are never guesse
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
+import duckdb
 import numpy as np
 import pandas as pd
 import recordlinkage as rl
@@ -125,46 +125,56 @@ def _chance_levels(
 
 
 def _decide(scored: pd.DataFrame, threshold: float, entity: str) -> pd.Series:
-    """accepted / ambiguous / outranked / near_miss for each scored pair."""
+    """accepted / ambiguous / outranked / near_miss for each scored pair.
+
+    A person record takes its best customer; for an organisation each customer takes its best
+    record. The best is accepted at or above the threshold unless the runner-up is also above
+    it and within TIE_WEIGHT_GAP: then both are ambiguous and nothing is linked.
+    """
     group = LEFT if entity == "person" else RIGHT
-    ranked = scored.sort_values([group, "match_weight"], ascending=[True, False])
-    best = ranked.groupby(group)["match_weight"].transform("max")
-    second = ranked.groupby(group)["match_weight"].transform(
-        lambda w: w.iloc[1] if len(w) > 1 else -np.inf
+    ranked = scored.sort_values([group, "match_weight"], ascending=[True, False], kind="stable")
+    rank = ranked.groupby(group).cumcount().to_numpy()
+    runner_up = ranked[rank == 1].set_index(group)
+    keys = ranked[group]
+    best_weight = ranked.groupby(group)["match_weight"].transform("first").to_numpy()
+    second_weight = keys.map(runner_up["match_weight"]).to_numpy(dtype=float)
+    second_above = (
+        keys.map(runner_up["match_probability"] >= threshold).fillna(False).to_numpy(dtype=bool)
     )
-    above = ranked["match_probability"] >= threshold
-    is_best = ranked["match_weight"] == best
-    tied = (best - second) < TIE_WEIGHT_GAP
-    second_above = ranked.groupby(group)["match_probability"].transform(
-        lambda p: p.iloc[1] >= threshold if len(p) > 1 else False
-    )
-    decision = pd.Series("near_miss", index=ranked.index)
-    decision[above & ~is_best] = "outranked"
-    decision[above & is_best & ~(tied & second_above)] = "accepted"
-    decision[above & is_best & tied & second_above] = "ambiguous"
-    decision[above & ~is_best & tied & second_above & (ranked["match_weight"] == second)] = (
-        "ambiguous"
-    )
-    return decision.reindex(scored.index)
+    tied = second_above & ((best_weight - second_weight) < TIE_WEIGHT_GAP)
+    above = (ranked["match_probability"] >= threshold).to_numpy()
+    decision = np.full(len(ranked), "near_miss", dtype=object)
+    decision[above & (rank > 0)] = "outranked"
+    decision[above & (rank == 0) & ~tied] = "accepted"
+    decision[above & (rank <= 1) & tied] = "ambiguous"
+    return pd.Series(decision, index=ranked.index).reindex(scored.index)
 
 
 def _comparisons_json(
     similarities: pd.DataFrame, levels: np.ndarray, weights: np.ndarray, fields: list[str]
-) -> list[str]:
-    labels = {f: COMPARISONS[f].labels for f in fields}
-    rows = []
-    for i in range(len(levels)):
-        entry = {}
-        for j, f in enumerate(fields):
-            level = int(levels[i, j])
-            sim = similarities.iat[i, j]
-            entry[f] = {
-                "similarity": None if level == MISSING else round(float(sim), 4),
-                "level": "missing" if level == MISSING else labels[f][level],
-                "weight": round(float(weights[i, j]), 3),
-            }
-        rows.append(json.dumps(entry, sort_keys=True))
-    return rows
+) -> np.ndarray:
+    """Per pair, a JSON object {field: {similarity, level, weight}}, built by DuckDB in bulk."""
+    if not len(levels):
+        return np.array([], dtype=object)
+    columns: dict[str, object] = {}
+    parts = []
+    for j, name in enumerate(fields):
+        missing = levels[:, j] == MISSING
+        labels = np.array([*COMPARISONS[name].labels, "missing"], dtype=object)
+        similarity = np.round(similarities[name].to_numpy(dtype=float), 4)
+        columns[f"s{j}"] = pd.array(np.where(missing, np.nan, similarity), dtype="Float64")
+        columns[f"l{j}"] = labels[levels[:, j]]
+        columns[f"w{j}"] = np.round(weights[:, j], 3)
+        parts.append(f"'{name}', json_object('similarity', s{j}, 'level', l{j}, 'weight', w{j})")
+    frame = pd.DataFrame(columns)
+    con = duckdb.connect()
+    try:
+        con.register("evidence", frame)
+        # Field names come from the fixed COMPARISONS registry, never from data.
+        sql = f"SELECT json_object({', '.join(parts)})::VARCHAR AS c FROM evidence"  # noqa: S608
+        return con.execute(sql).df()["c"].to_numpy(dtype=object)
+    finally:
+        con.close()
 
 
 def link_source(
