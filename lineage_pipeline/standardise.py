@@ -20,6 +20,7 @@ import phonenumbers
 from cleanco import basename
 from dateutil import parser as dateparser
 from nameparser import HumanName
+from nameparser.config import CONSTANTS
 
 from lineage_pipeline.contracts import Contract
 from lineage_pipeline.ingest import DELIVERY, QUARANTINE_COLUMNS, RECORD_ID, ROW_NUMBER
@@ -128,17 +129,63 @@ def _apply(values: pd.Series | None, function) -> pd.Series | None:
     return values.map(lookup, na_action="ignore").astype(object)
 
 
-def _split_full_name(full: pd.Series) -> tuple[pd.Series, pd.Series]:
-    def parts(value: str) -> tuple[str | None, str | None]:
-        human = HumanName(value)
-        return name_key(human.first) if human.first else None, (
-            name_key(human.last) if human.last else None
-        )
+@cache
+def _name_particles() -> frozenset[str]:
+    """Words that make a name need nameparser: titles, suffixes, surname prefixes (its own)."""
+    c = CONSTANTS
+    return frozenset(
+        {*c.titles, *c.suffix_acronyms, *c.suffix_not_acronyms, *c.prefixes, *c.conjunctions}
+    )
 
-    split = _apply(full, parts)
-    given = split.map(lambda p: p[0], na_action="ignore").astype(object)
-    surname = split.map(lambda p: p[1], na_action="ignore").astype(object)
-    return given, surname
+
+def _split_with_nameparser(value: str) -> tuple[str | None, str | None]:
+    human = HumanName(value)
+    given = name_key(human.first) if human.first else None
+    return given, name_key(human.last) if human.last else None
+
+
+def _split_full_name(full: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Given name and surname from a full name.
+
+    "Jane Smith" splits on its space; anything else (a comma, a title, a middle name, "van der")
+    goes to nameparser, which is exact but slow, so only the hard cases pay for it.
+    """
+    parts = full.str.split(n=2, expand=True).reindex(columns=[0, 1, 2])
+    first, last = parts[0], parts[1]
+    particles = _name_particles()
+    simple = parts[2].isna() & last.notna() & ~full.str.contains(",", regex=False, na=False)
+    for token in (first, last):
+        simple &= ~token.str.strip(".").str.lower().isin(particles)
+    given = _apply(first.where(simple), name_key)
+    surname = _apply(last.where(simple), name_key)
+    hard = _apply(full.where(~simple), _split_with_nameparser)
+    given = given.fillna(hard.map(lambda p: p[0], na_action="ignore"))
+    surname = surname.fillna(hard.map(lambda p: p[1], na_action="ignore"))
+    return given.astype(object), surname.astype(object)
+
+
+def phone_keys(values: pd.Series | None, region: str | None) -> pd.Series | None:
+    """E.164 for every value: numbers of the default region in the usual national or
+    international layouts are rewritten in bulk, using phonenumbers' own metadata for the
+    region's prefix and possible lengths; everything else is parsed by phonenumbers."""
+    if values is None:
+        return None
+    out = pd.Series(None, index=values.index, dtype=object)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region) if region else None
+    if metadata is not None:
+        code = str(metadata.country_code)
+        digits = values.str.replace(r"[\s().\-/]", "", regex=True)
+        national = pd.Series(None, index=values.index, dtype=object)
+        for prefix in (f"+{code}", f"00{code}", code, metadata.national_prefix or None):
+            if prefix:
+                hit = national.isna() & digits.str.startswith(prefix, na=False)
+                national[hit] = digits[hit].str[len(prefix) :]
+        lengths = list(metadata.general_desc.possible_length)
+        good = national.str.fullmatch(r"[1-9]\d*", na=False) & national.str.len().isin(lengths)
+        out[good] = f"+{code}" + national[good]
+    rest = values.where(out.isna())
+    parsed = _apply(rest, lambda v: phone_key(v, region))
+    return out.fillna(parsed)
 
 
 def standardise(
@@ -163,7 +210,7 @@ def standardise(
         out["given_name"] = out["given_name"].fillna(given)
         out["surname"] = out["surname"].fillna(surname)
     out["email"] = _apply(_mapped(records, contract, "email"), email_key)
-    out["phone"] = _apply(_mapped(records, contract, "phone"), lambda v: phone_key(v, region))
+    out["phone"] = phone_keys(_mapped(records, contract, "phone"), region)
     out["postcode"] = _apply(_mapped(records, contract, "postcode"), postcode_key)
     out["country"] = _apply(_mapped(records, contract, "country"), fold)
     out["company"] = _apply(_mapped(records, contract, "company"), company_key)
