@@ -3,6 +3,8 @@
 import dagster as dg
 import pandas as pd
 
+from lineage_pipeline.contracts import ContractSet
+
 
 def table_metadata(frame: pd.DataFrame, tags: dict[str, dict[str, str]] | None = None) -> dict:
     tags = tags or {}
@@ -48,3 +50,30 @@ def histogram_markdown(counts: list[int], threshold: float, width: int = 40) -> 
         lines.append(f"{low:.1f}-{high:.1f}  {count:>7}  {bar}{mark}")
     lines.append("```")
     return dg.MetadataValue.md("\n".join(lines))
+
+
+def field_tags(contracts: ContractSet) -> dict[str, dict[str, str]]:
+    """Privacy tags for each field column: allowed purposes, source kinds, legal bases."""
+    tags: dict[str, dict[str, set[str]]] = {}
+    for contract in contracts.contracts:
+        for name, spec in contract.fields.items():
+            entry = tags.setdefault(
+                name, {"purposes": set(), "source_kind": set(), "legal_basis": set()}
+            )
+            entry["purposes"].update(spec.purposes)
+            entry["source_kind"].add(contract.kind)
+            entry["legal_basis"].add(contract.legal_basis)
+    return {f: {k: ", ".join(sorted(v)) for k, v in entry.items()} for f, entry in tags.items()}
+
+
+def field_lineage(contracts: ContractSet) -> dg.TableColumnLineage:
+    """Each customers column traced to the delivery columns it may come from."""
+    deps: dict[str, list[dg.TableColumnDep]] = {}
+    for contract in contracts.contracts:
+        for name, spec in contract.fields.items():
+            deps.setdefault(name, []).append(
+                dg.TableColumnDep(
+                    asset_key=source_key(contract.name, "records"), column_name=spec.column
+                )
+            )
+    return dg.TableColumnLineage(deps_by_column=deps)
