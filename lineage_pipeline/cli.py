@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 
 # Importing a command module registers its commands on the app.
-from lineage_pipeline.commands import pipeline  # noqa: F401
+from lineage_pipeline.commands import pipeline, privacy  # noqa: F401
 from lineage_pipeline.commands.app import STATE, app, errors
 from lineage_pipeline.errors import LineageError
 

@@ -133,6 +133,13 @@ def _history(rows: pd.DataFrame, now: datetime, grace: timedelta) -> pd.DataFram
     return rows
 
 
+def survivors(rows: pd.DataFrame) -> pd.Series:
+    """The survivorship rule over in-force rows (they need a `priority` column): a boolean mask
+    of the winner per (customer, field). Privacy operations re-apply it to the published
+    warehouse after a correction or a retention sweep, exactly as a run would."""
+    return _survivors(rows)
+
+
 def _survivors(rows: pd.DataFrame) -> pd.Series:
     in_force = rows["valid_to"].isna()
     ranked = rows.assign(

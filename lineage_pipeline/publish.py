@@ -1,32 +1,73 @@
 """Publish: the run's tables in, a new warehouse file atomically in place of the old one out.
 
 The new file is built beside the published one and renamed over it, so readers are never
-locked out and a failed or killed run leaves the last good warehouse as it was.
+locked out and a failed or killed run leaves the last good warehouse as it was. A build holds
+an OS lock on its `.lock` file, so cleaning up after killed runs never touches a live build.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from lineage_pipeline.warehouse import schema_sql
+from lineage_pipeline.errors import PublishBlockedError
+from lineage_pipeline.warehouse import fingerprint, operation_lock, schema_sql, storage_config
 
 BUILDING_SUFFIX = ".building"
+LOCK_SUFFIX = ".lock"
 
 
 def building_path(published: Path, run_id: str) -> Path:
     return published.with_name(f".{published.name}.{run_id}{BUILDING_SUFFIX}")
 
 
+def _lock_of(building: Path) -> Path:
+    return building.with_name(building.name + LOCK_SUFFIX)
+
+
+@contextmanager
+def _build_lock(building: Path) -> Iterator[None]:
+    """Hold an exclusive lock while building; the OS releases it if the process is killed."""
+    lock = _lock_of(building)
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        try:
+            yield
+        finally:
+            lock.unlink(missing_ok=True)
+
+
+def _in_use(building: Path) -> bool:
+    """True while a live process holds the build's lock."""
+    try:
+        fd = os.open(_lock_of(building), os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing also releases the lock if we took it
+    return False
+
+
 def remove_stale_builds(published: Path) -> list[Path]:
-    """Delete half-built files left by killed runs; they were never published."""
-    stale = list(published.parent.glob(f".{published.name}.*{BUILDING_SUFFIX}*"))
-    for path in stale:
+    """Delete half-built files (and their WAL and lock files) left by killed runs; they were
+    never published. A build whose run is still alive is left alone."""
+    stale = []
+    for path in sorted(published.parent.glob(f".{published.name}.*{BUILDING_SUFFIX}*")):
+        cut = path.name.index(BUILDING_SUFFIX) + len(BUILDING_SUFFIX)
+        if _in_use(path.with_name(path.name[:cut])):
+            continue
         path.unlink(missing_ok=True)
+        stale.append(path)
     return stale
 
 
@@ -57,13 +98,46 @@ def publish(
     run_id: str,
     tables: Mapping[str, pd.DataFrame],
     finish: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+    before_swap: Callable[[Path], None] | None = None,
+    expected: str | None = None,
 ) -> Path:
-    """Write every table to a new file, run `finish` on it (views), and swap it in."""
+    """Write every table to a new file, run `finish` on it (views), and swap it in.
+
+    `before_swap(building)` runs when the new file is complete, just before the rename (a
+    last look at the new file, e.g. to test that a run killed there loses nothing).
+    `expected` is the fingerprint of the file the run read its state from: if a privacy
+    operation replaced it meanwhile, nothing is published (its change would be lost).
+    """
     published = Path(published).resolve()
     published.parent.mkdir(parents=True, exist_ok=True)
     building = building_path(published, run_id)
+    with _build_lock(building):
+        _build(building, tables, finish)
+        try:
+            if before_swap is not None:
+                before_swap(building)
+            with operation_lock(published):
+                if expected is not None and fingerprint(published) != expected:
+                    raise PublishBlockedError(
+                        f"{published} changed while this run was building (a privacy "
+                        "operation ran); nothing was published. Run the pipeline again."
+                    )
+                os.replace(building, published)
+        except BaseException:
+            building.unlink(missing_ok=True)
+            raise
+        _fsync(published.parent)
+    return published
+
+
+def _build(
+    building: Path,
+    tables: Mapping[str, pd.DataFrame],
+    finish: Callable[[duckdb.DuckDBPyConnection], None] | None,
+) -> None:
+    """Write the complete file at `building`, fsynced; on any error, remove it."""
     building.unlink(missing_ok=True)
-    con = duckdb.connect(str(building))
+    con = duckdb.connect(str(building), config=storage_config())
     try:
         con.execute(schema_sql())
         for name, frame in tables.items():
@@ -80,6 +154,3 @@ def publish(
         raise
     con.close()
     _fsync(building)
-    os.replace(building, published)
-    _fsync(published.parent)
-    return published

@@ -15,7 +15,7 @@ from lineage_pipeline.ingest import (
     ROW_NUMBER,
     SourceRecords,
 )
-from lineage_pipeline.privacy.subject_keys import suppressed_rows
+from lineage_pipeline.privacy.subject_keys import suppressed_quarantine, suppressed_rows
 from lineage_pipeline.standardise import standardise
 
 
@@ -46,6 +46,11 @@ def standardise_source(
     all_quarantine = pd.concat([ingested.quarantine, quarantine], ignore_index=True).reindex(
         columns=QUARANTINE_COLUMNS
     )
+    region = contract.standardise.default_region
+    erased_rejects = suppressed_quarantine(
+        all_quarantine, salt, erased_keys, contract.is_first_party, region
+    )
+    all_quarantine = all_quarantine[~erased_rejects.to_numpy()].reset_index(drop=True)
     return StandardisedSource(
         source=contract.name,
         records=records[~erased.to_numpy()].reset_index(drop=True),

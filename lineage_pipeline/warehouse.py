@@ -6,6 +6,8 @@ access while a run builds its replacement elsewhere.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +33,42 @@ STATE_TABLES = (
     "warehouse_settings",
 )
 LOCK_RETRIES = 20
+# Set to `uncompressed` to write warehouse files without compression, so an auditor can prove
+# by a byte search that erased values are gone (compressed strings hide from such a search).
+FORCE_COMPRESSION_ENV = "LINEAGE_FORCE_COMPRESSION"
+
+
+def storage_config() -> dict[str, str]:
+    """DuckDB settings for writing a warehouse file (see FORCE_COMPRESSION_ENV)."""
+    forced = os.environ.get(FORCE_COMPRESSION_ENV, "").strip()
+    return {"force_compression": forced} if forced else {}
+
+
+def lock_path(published: Path) -> Path:
+    return published.with_name(f".{published.name}.lock")
+
+
+@contextmanager
+def operation_lock(published: Path) -> Iterator[None]:
+    """Hold the lock under which the published file is replaced (a privacy operation holds it
+    from its read to its swap; a run, for its last check and swap)."""
+    path = lock_path(Path(published).resolve())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def fingerprint(path: Path) -> str | None:
+    """Which published file this is (a swap makes a new inode), or None if there is none."""
+    try:
+        stat = Path(path).resolve().stat()
+    except FileNotFoundError:
+        return None
+    return f"{stat.st_ino}:{stat.st_mtime_ns}:{stat.st_size}"
 
 
 def schema_sql() -> str:
@@ -86,6 +124,9 @@ class WarehouseState:
     """What the previous warehouse holds that a new run must keep."""
 
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # The published file the state was read from: a run publishes only over that same file,
+    # so an erasure or correction made while it ran is never overwritten.
+    fingerprint: str | None = None
 
     @property
     def salt(self) -> str:
@@ -104,6 +145,7 @@ class WarehouseState:
 def read_state(path: Path) -> WarehouseState:
     """The carried-over tables of the published warehouse (empty ones if there is none)."""
     tables = {name: empty_table(name) for name in STATE_TABLES}
+    read_from = fingerprint(path)
     if Path(path).is_file():
         with connect(path, read_only=True) as con:
             present = set(table_names(con))
@@ -117,4 +159,4 @@ def read_state(path: Path) -> WarehouseState:
             [settings, pd.DataFrame({"key": [SALT_KEY], "value": [new_salt()]})],
             ignore_index=True,
         )
-    return WarehouseState(tables)
+    return WarehouseState(tables, read_from)

@@ -7,11 +7,13 @@ same email, phone, name with date of birth, or customer id is recognised and kep
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 
 import pandas as pd
 
 from lineage_pipeline.ingest import RECORD_ID
+from lineage_pipeline.standardise import email_key, phone_key
 
 SALT_KEY = "subject_key_salt"
 
@@ -63,3 +65,45 @@ def suppressed_rows(
     keys = hashed_identity_keys(identities, salt, first_party)
     hit = keys.loc[keys["subject_key"].isin(erased_keys), "row"]
     return pd.Series(identities.index.isin(hit), index=identities.index)
+
+
+_RAW_SPLIT = re.compile(r"[,;\t|]")
+
+
+def raw_row_keys(raw: str, first_party: bool, region: str | None) -> set[str]:
+    """Raw identity keys readable from a rejected row's text (quarantine `raw`): emails, phone
+    numbers and, for the first party, a token that may be the customer id."""
+    keys: set[str] = set()
+    for token in (t.strip() for t in _RAW_SPLIT.split(raw or "")):
+        if not token:
+            continue
+        if first_party:
+            keys.add(f"customer:{token}")
+        if "@" in token and (email := email_key(token)):
+            keys.add(f"email:{email}")
+        if sum(ch.isdigit() for ch in token) >= 7 and (phone := phone_key(token, region)):
+            keys.add(f"phone:{phone}")
+    return keys
+
+
+def suppressed_quarantine(
+    quarantine: pd.DataFrame,
+    salt: str,
+    erased_keys: set[str],
+    first_party: bool,
+    region: str | None,
+) -> pd.Series:
+    """Boolean mask of quarantined rows whose raw text carries an erased subject's key, so a
+    rejected row of an erased person never re-enters the warehouse either."""
+    if not erased_keys or quarantine.empty:
+        return pd.Series(False, index=quarantine.index)
+    return (
+        quarantine["raw"]
+        .map(
+            lambda raw: any(
+                hash_key(salt, k) in erased_keys
+                for k in raw_row_keys(str(raw), first_party, region)
+            )
+        )
+        .astype(bool)
+    )

@@ -123,3 +123,8 @@ CREATE TABLE warehouse_settings (
     key VARCHAR PRIMARY KEY,
     value VARCHAR
 );
+CREATE TABLE purposes (
+    purpose VARCHAR PRIMARY KEY,
+    description VARCHAR,
+    parent VARCHAR
+);
