@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WAREHOUSE ?= data/warehouse.duckdb
 
-.PHONY: demo test lint format samples clean
+.PHONY: demo test lint format samples screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ format: $(STAMP)
 
 samples: $(STAMP)
 	$(BIN)/python scripts/make_samples.py
+
+# Refresh the README's UI pictures: the browser test saves its pages into docs/screenshots.
+screenshots: $(STAMP)
+	LINEAGE_UI_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/test_ui.py
 
 clean:
 	rm -rf $(VENV) $(WAREHOUSE) .pytest_cache .ruff_cache

@@ -32,7 +32,9 @@ def records_asset(contract: Contract) -> dg.AssetsDefinition:
                 "file": d.path.rsplit("/", 1)[-1],
                 "rows": d.rows,
                 "quarantined": d.rows_quarantined,
-                "status": "rejected: " + d.error if d.error else "ingested",
+                "status": "rejected: " + d.error
+                if d.error
+                else ("duplicate of " + d.duplicate_of if d.duplicate_of else "ingested"),
             }
             for d in result.deliveries
         ]
@@ -110,7 +112,10 @@ def links_asset(contract: Contract, customers_contract: Contract) -> dg.AssetsDe
         rate = (
             result.linked_records / len(identities.identities) if len(identities.identities) else 0
         )
-        passes = [{"pass": k, "pairs": v} for k, v in result.candidates_per_pass.items()]
+        passes = [
+            {"pass": k, "pairs": "skipped: not selective at this size" if v < 0 else v}
+            for k, v in result.candidates_per_pass.items()
+        ]
         context.add_output_metadata(
             {
                 **table_metadata(result.links),

@@ -67,6 +67,9 @@ class StandardiseSpec(_Model):
     """Hints for standardisation, e.g. the region phone numbers are local to."""
 
     default_region: str | None = Field(default=None, min_length=2, max_length=2)
+    # A date of birth that cannot be read or is absurd: quarantine its row (the default), or
+    # treat that one value as missing and link the row on its other fields.
+    bad_dates: Literal["quarantine", "missing"] = "quarantine"
 
 
 class Contract(_Model):

@@ -48,7 +48,10 @@ def print_run_summary(console: Console, summary: dict, warehouse: Path) -> None:
         title="Linkage",
     )
     for name, s in summary.get("linkage", {}).items():
-        passes = ", ".join(f"{k}: {v}" for k, v in s["candidates_per_pass"].items())
+        passes = ", ".join(
+            f"{k}: {'skipped, not selective' if v < 0 else v}"
+            for k, v in s["candidates_per_pass"].items()
+        )
         links.add_row(
             name, str(s["candidate_pairs"]), str(s["links"]), str(s["linked_records"]), passes
         )

@@ -285,7 +285,8 @@ def standardise(
 def _standardise_dates(
     records: pd.DataFrame, contract: Contract, out: pd.DataFrame, today: date
 ) -> pd.DataFrame:
-    """Parse date_of_birth; unreadable or absurd dates send the row to quarantine."""
+    """Parse date_of_birth; unreadable or absurd dates send the row to quarantine, or with
+    `standardise.bad_dates: missing` become missing values."""
     raw = _mapped(records, contract, "date_of_birth")
     if raw is None:
         out["date_of_birth"] = None
@@ -299,6 +300,9 @@ def _standardise_dates(
         .fillna(False)
         .astype(bool)
     )
+    if contract.standardise.bad_dates == "missing":
+        out.loc[absurd, "date_of_birth"] = None
+        return pd.DataFrame(columns=QUARANTINE_COLUMNS)
     column = contract.identity["date_of_birth"]
     rows = []
     for mask, reason in ((unreadable, "unreadable date"), (absurd, "absurd date of birth")):

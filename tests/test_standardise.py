@@ -128,3 +128,30 @@ def test_full_name_is_split_when_parts_are_absent(tmp_path):
     identities, _ = standardise(records, register, date(2026, 1, 1))
     assert identities["given_name"].tolist() == ["jane", "jane"]
     assert identities["surname"].tolist() == ["smith", "smith"]
+
+
+def test_bad_dates_can_be_treated_as_missing(tmp_path):
+    contracts = load_contracts(write_project(tmp_path))
+    crm = contracts.get("crm")
+    lenient = crm.model_copy(
+        update={"standardise": crm.standardise.model_copy(update={"bad_dates": "missing"})}
+    )
+    records = pd.DataFrame(
+        {
+            "cust_no": ["C1", "C2"],
+            "given": ["Ann", "Bo"],
+            "family": ["Lee", "Ng"],
+            "mail": ["", ""],
+            "mobile": ["", ""],
+            "birth": ["19450493", "2999-01-01"],
+            "town": ["", ""],
+            "employer": ["", ""],
+            ROW_NUMBER: [2, 3],
+            DELIVERY: ["crm.csv"] * 2,
+            RECORD_ID: ["C1", "C2"],
+        }
+    )
+    identities, quarantine = standardise(records, lenient, date(2026, 11, 25))
+    assert quarantine.empty
+    assert identities[RECORD_ID].tolist() == ["C1", "C2"]
+    assert identities["date_of_birth"].isna().all()

@@ -15,6 +15,7 @@ import pandas as pd
 from lineage_pipeline.standardise import SURNAME_KEY
 
 LEFT, RIGHT = "source_index", "customer_index"
+NAME_PAIR = "name_pair"
 
 PERSON_PASSES: tuple[tuple[str, ...], ...] = (
     ("email",),
@@ -26,6 +27,17 @@ PERSON_PASSES: tuple[tuple[str, ...], ...] = (
     ("given_name", "date_of_birth"),
     ("date_of_birth", "postcode"),
     ("given_name", "company"),
+    ("given_name", SURNAME_KEY),
+    (NAME_PAIR,),
+    ("street", "postcode"),
+    ("street", "city"),
+    ("given_name", "postcode"),
+    ("given_name", "city"),
+    ("date_of_birth", "city"),
+    (SURNAME_KEY, "city"),
+    # Broad passes last: used only while they stay selective (see MAX_PAIRS_PER_RECORD).
+    ("date_of_birth",),
+    ("postcode",),
 )
 ORGANISATION_PASSES: tuple[tuple[str, ...], ...] = (
     ("company",),
@@ -35,11 +47,17 @@ ORGANISATION_PASSES: tuple[tuple[str, ...], ...] = (
 # A key value shared by more records than this on one side is too common to block on
 # (e.g. a placeholder phone number); such blocks would only add noise and quadratic cost.
 MAX_BLOCK_SIZE = 500
+# A pass that would pair each source record with more customers than this on average is not
+# selective at this size (a birth date alone, among a million customers): it is skipped, and
+# the run summary says so.
+MAX_PAIRS_PER_RECORD = 20
+SKIPPED = -1
 
 
 # The identity fields whose agreement a blocking key forces.
 KEY_FIELDS: dict[str, tuple[str, ...]] = {
     SURNAME_KEY: ("surname", "full_name"),
+    NAME_PAIR: ("given_name", "surname", "full_name"),
     "company": ("company", "employer"),
     "company_token": ("company",),
     "company_domain": ("company_domain", "employer"),
@@ -60,10 +78,17 @@ class Candidates:
     pass_rows: dict[str, tuple[tuple[str, ...], np.ndarray]]
 
 
-def with_company_token(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add the first word of the company name, which survives most suffix and typo noise."""
+def with_blocking_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add derived keys: the first word of the company name, which survives most suffix and
+    typo noise, and the two names in sorted order, which survives given and surname swapped."""
     if "company" in frame:
         frame = frame.assign(company_token=frame["company"].str.split(" ").str[0])
+    if "given_name" in frame and "surname" in frame:
+        first = frame["given_name"].where(frame["given_name"] <= frame["surname"], frame["surname"])
+        second = frame["surname"].where(
+            frame["given_name"] <= frame["surname"], frame["given_name"]
+        )
+        frame = frame.assign(**{NAME_PAIR: first + " " + second})
     return frame
 
 
@@ -92,7 +117,11 @@ def candidate_pairs(
         if not (_usable(source, keys) and _usable(customers, keys)):
             continue
         name = " + ".join(keys)
-        pairs = _pass_pairs(source, customers, keys).assign(blocking_pass=name)
+        pairs = _pass_pairs(source, customers, keys)
+        if pairs is None:
+            per_pass[name] = SKIPPED
+            continue
+        pairs = pairs.assign(blocking_pass=name)
         per_pass[name] = len(pairs)
         used[name] = keys
         found.append(pairs)

@@ -23,13 +23,14 @@ from lineage_pipeline.link.blocking import (
     RIGHT,
     blocked_fields,
     candidate_pairs,
-    with_company_token,
+    with_blocking_keys,
 )
 from lineage_pipeline.link.comparisons import COMPARISONS, MISSING, FieldSimilarity
 from lineage_pipeline.link.model import MatchModel, train
 from lineage_pipeline.vocabulary import IDENTITY_FIELDS, ORGANISATION_FIELDS
 
 RANDOM_PAIRS = 100_000
+SWAP_MIN_SIMILARITY = 0.92
 NEAR_MISS_FLOOR = 0.5
 # Two candidates within a factor of two in odds are a tie: the link is not guessed.
 TIE_WEIGHT_GAP = 1.0
@@ -85,7 +86,27 @@ def _similarities(
     compare = rl.Compare([FieldSimilarity(COMPARISONS[f]) for f in fields])
     index = pd.MultiIndex.from_arrays([pairs[LEFT].to_numpy(), pairs[RIGHT].to_numpy()])
     columns = sorted({c for f in fields for c in COMPARISONS[f].inputs})
-    return compare.compute(index, source[columns], customers[columns])
+    out = compare.compute(index, source[columns], customers[columns])
+    if {"given_name", "surname"} <= set(fields):
+        _score_swapped_names(out, index, source, customers)
+    return out
+
+
+def _score_swapped_names(
+    out: pd.DataFrame, index: pd.MultiIndex, source: pd.DataFrame, customers: pd.DataFrame
+) -> None:
+    """Given name and surname written the wrong way round (a form filled in the wrong order):
+    score each name against the other field where both cross-comparisons agree better."""
+    names = ["given_name", "surname"]
+    swapped = source[names].rename(columns={"given_name": "surname", "surname": "given_name"})
+    cross = rl.Compare([FieldSimilarity(COMPARISONS[f]) for f in names]).compute(
+        index, swapped[names], customers[names]
+    )
+    better = (cross["given_name"] > out["given_name"]) & (cross["surname"] > out["surname"])
+    better &= (cross["given_name"] >= SWAP_MIN_SIMILARITY) & (
+        cross["surname"] >= SWAP_MIN_SIMILARITY
+    )
+    out.loc[better, names] = cross.loc[better, names]
 
 
 def _levels(similarities: pd.DataFrame, fields: list[str]) -> np.ndarray:
@@ -189,8 +210,8 @@ def link_source(
     `source` and `customers` are standardised identity tables; `customer_ids` holds each
     customer row's id, aligned with `customers`.
     """
-    source = with_company_token(source.reset_index(drop=True))
-    customers = with_company_token(customers.reset_index(drop=True))
+    source = with_blocking_keys(source.reset_index(drop=True))
+    customers = with_blocking_keys(customers.reset_index(drop=True))
     fields = compared_fields(contract, source, customers)
     empty = LinkResult(contract.name, pd.DataFrame(columns=EVIDENCE_COLUMNS), _links_frame())
     if not fields or source.empty or customers.empty:
