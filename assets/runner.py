@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 from dagster._core.events import DagsterEventType  # the event-type enum is not re-exported
 
+from assets.checks import evaluation_result
 from assets.factory import build_definitions
 from lineage_pipeline.settings import Settings
 
@@ -48,9 +49,7 @@ def run_pipeline(
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             if not evaluation.passed:
-                outcome.failed_checks.append(
-                    f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}"
-                )
+                outcome.failed_checks.append(evaluation_result(evaluation).message())
 
     instance.add_event_listener(run_id, listen)
     result = job.execute_in_process(

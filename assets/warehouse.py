@@ -7,14 +7,23 @@ from datetime import UTC, datetime
 import dagster as dg
 import pandas as pd
 
-from assets.metadata import markdown_table, table_metadata
+from assets.checks import publish_gate
+from assets.metadata import (
+    field_lineage,
+    field_tags,
+    markdown_table,
+    source_key,
+    table_metadata,
+)
 from assets.resources import LineageSettings
 from lineage_pipeline import assemble, merge
 from lineage_pipeline.contracts import ContractSet
 from lineage_pipeline.ingest import RECORD_ID, SourceRecords
 from lineage_pipeline.link import LinkResult
 from lineage_pipeline.merge import SourceValues
+from lineage_pipeline.privacy.purposes import create_purpose_views, purposes_table
 from lineage_pipeline.publish import publish, remove_stale_builds
+from lineage_pipeline.quality.results import quality_history, summarise
 from lineage_pipeline.stages import StandardisedSource
 from lineage_pipeline.warehouse import read_state
 
@@ -31,11 +40,11 @@ def _ins(contracts: ContractSet, kinds: tuple[str, ...]) -> dict[str, dg.AssetIn
         for kind in kinds:
             if kind == "links" and contract.is_first_party:
                 continue
-            ins[f"{contract.name}__{kind}"] = dg.AssetIn(key=[contract.name, kind])
+            ins[f"{contract.name}__{kind}"] = dg.AssetIn(key=source_key(contract.name, kind))
     return ins
 
 
-@dg.asset(group_name=WAREHOUSE_GROUP, kinds={"duckdb"})
+@dg.asset(group_name="previous_warehouse", kinds={"duckdb"})
 def published_state(context: dg.AssetExecutionContext, lineage: LineageSettings):
     """What the published warehouse holds that a run keeps: suppressions, corrections, history."""
     path = lineage.settings().warehouse_path
@@ -119,7 +128,7 @@ def warehouse_assets(contracts: ContractSet) -> list[dg.AssetsDefinition]:
         group_name=WAREHOUSE_GROUP,
         ins={
             "customer_fields": dg.AssetIn(key="customer_fields"),
-            "first_party": dg.AssetIn(key=[first_party, "identities"]),
+            "first_party": dg.AssetIn(key=source_key(first_party, "identities")),
         },
         kinds={"pandas"},
     )
@@ -134,7 +143,11 @@ def warehouse_assets(contracts: ContractSet) -> list[dg.AssetsDefinition]:
         )
         filled = {c: int(table[c].notna().sum()) for c in table.columns if c != "customer_id"}
         context.add_output_metadata(
-            {**table_metadata(table), "filled_per_field": dg.MetadataValue.json(filled)}
+            {
+                **table_metadata(table, field_tags(contracts)),
+                "dagster/column_lineage": field_lineage(contracts),
+                "filled_per_field": dg.MetadataValue.json(filled),
+            }
         )
         return table
 
@@ -179,6 +192,8 @@ def warehouse_assets(contracts: ContractSet) -> list[dg.AssetsDefinition]:
             records, _by_source(inputs, "__identities"), links, runs
         )
         summary = assemble.run_summary(deliveries, links, customer_fields, customers)
+        quality = publish_gate(context, deliveries)
+        summary["quality"] = summarise(quality)
         started = context.instance.get_run_stats(context.run_id).start_time
         tables = {
             **published_state.tables,
@@ -191,6 +206,10 @@ def warehouse_assets(contracts: ContractSet) -> list[dg.AssetsDefinition]:
             "customers": customers,
             "match_evidence": match_evidence,
             "match_weights": assemble.weights_table(links, context.run_id),
+            "purposes": purposes_table(contracts),
+            "quality_results": quality_history(
+                published_state.table("quality_results"), quality, context.run_id, settings.now
+            ),
         }
         tables["runs"] = assemble.runs_table(
             published_state,
@@ -199,12 +218,19 @@ def warehouse_assets(contracts: ContractSet) -> list[dg.AssetsDefinition]:
             settings.now,
             summary,
         )
-        path = publish(settings.warehouse_path, context.run_id, tables)
+        path = publish(
+            settings.warehouse_path,
+            context.run_id,
+            tables,
+            finish=lambda con: create_purpose_views(con, settings.pinned_now),
+            expected=published_state.fingerprint,
+        )
         return dg.MaterializeResult(
             metadata={
                 "path": str(path),
                 "summary": dg.MetadataValue.json(summary),
                 "deliveries": markdown_table(summary["deliveries"]),
+                "quality": dg.MetadataValue.json(summary["quality"]),
             }
         )
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from lineage_pipeline.contracts import ContractSet
-from lineage_pipeline.ingest import DELIVERY, RECORD_ID, SourceRecords
+from lineage_pipeline.ingest import DELIVERY, RECORD_ID, DeliveryInfo, SourceRecords
 from lineage_pipeline.link import LinkResult
 from lineage_pipeline.link.comparisons import COMPARISONS
 from lineage_pipeline.stages import StandardisedSource
@@ -62,6 +62,12 @@ def delivery_runs(
     return pd.DataFrame(rows, columns=["path", "ingested_at", "run_id"])
 
 
+def _status(delivery: DeliveryInfo) -> str:
+    if delivery.error:
+        return "rejected"
+    return "duplicate" if delivery.duplicate_of else "ingested"
+
+
 def deliveries_table(
     ingested: Mapping[str, SourceRecords],
     standardised: Mapping[str, StandardisedSource],
@@ -93,8 +99,9 @@ def deliveries_table(
                     "acquired_at": d.acquired_at,
                     "ingested_at": first_run.at[d.path, "ingested_at"],
                     "run_id": first_run.at[d.path, "run_id"],
-                    "status": "rejected" if d.error else "ingested",
-                    "error": d.error,
+                    "status": _status(d),
+                    "error": d.error
+                    or (f"same content as {d.duplicate_of}: read once" if d.duplicate_of else None),
                 }
             )
     return pd.DataFrame(rows)

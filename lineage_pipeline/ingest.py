@@ -7,10 +7,12 @@ Rows in = rows kept + rows quarantined, for every delivery.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
+import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -29,8 +31,9 @@ QUARANTINE_COLUMNS = ["source", "delivery", "row_number", "column", "reason", "r
 MAX_FIELD_LENGTH = 1000
 # Spreadsheet formula injection: = and @ always start a formula; + and - do unless the
 # value is a number or a phone number.
-_FORMULA_START = re.compile(r"^[=@\t\r]|^[+-](?![\d\s().-]*$)")
+FORMULA_START = re.compile(r"^[=@\t\r]|^[+-](?![\d\s().-]*$)")
 _DATE_IN_NAME = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})?")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class DeliveryInfo:
     rows_quarantined: int
     acquired_at: datetime
     error: str | None = None
+    # Set when the file's content (sha256) was already read from another file: not read again.
+    duplicate_of: str | None = None
 
 
 @dataclass
@@ -58,6 +63,11 @@ class SourceRecords:
     @property
     def rejected(self) -> list[DeliveryInfo]:
         return [d for d in self.deliveries if d.error]
+
+    @property
+    def read(self) -> list[DeliveryInfo]:
+        """Deliveries whose rows were read: neither rejected nor a duplicate."""
+        return [d for d in self.deliveries if not d.error and not d.duplicate_of]
 
 
 def sha256_of(path: Path) -> str:
@@ -104,24 +114,53 @@ class _Quarantine:
         self.row_numbers.add(row_number)
 
 
-def _decode_lines(data: bytes, encoding: str, bad: _Quarantine) -> list[tuple[int, str]]:
-    """Split into (line number, text) pairs; lines that do not decode go to quarantine."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+Undecodable = tuple[int, bytes, str]  # (line number, the line's bytes, reason)
+
+
+def _decode_wide(data: bytes, encoding: str, where: str) -> list[tuple[int, str]]:
+    """UTF-16/32 files decode whole: their line breaks are not single bytes."""
+    try:
+        text = data.decode(encoding).removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise DeliveryError(f"{where}: not valid {encoding} at byte {exc.start + 1}") from exc
+    return list(enumerate(io.StringIO(text, newline=""), start=1))
+
+
+def _decode_lines(
+    data: bytes, encoding: str, where: str
+) -> tuple[list[tuple[int, str]], list[Undecodable]]:
+    """Split into (line number, text) pairs, and the lines that do not decode."""
+    if codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+        return _decode_wide(data, encoding, where), []
+    if data.startswith(_UTF16_BOMS):
+        raise DeliveryError(
+            f"{where}: row 1: the file starts with a UTF-16 byte-order mark but the contract "
+            f"reads {encoding}; set delivery.encoding: utf-16 in the contract"
+        )
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
     lines: list[tuple[int, str]] = []
+    undecodable: list[Undecodable] = []
     for number, raw in enumerate(data.splitlines(keepends=True), start=1):
         try:
             lines.append((number, raw.decode(encoding)))
         except UnicodeDecodeError as exc:
-            text = raw.decode(encoding, errors="replace").rstrip("\r\n")
-            bad.add(
-                number,
-                None,
+            reason = (
                 f"not valid {encoding} (byte 0x{raw[exc.start]:02x} at position {exc.start + 1}); "
-                "set delivery.encoding in the contract if the whole file uses another encoding",
-                text,
+                "set delivery.encoding in the contract if the whole file uses another encoding"
             )
-    return lines
+            undecodable.append((number, raw.rstrip(b"\r\n"), reason))
+    return lines, undecodable
+
+
+def _column_of_bad_byte(raw: bytes, encoding: str, header: list[str], delimiter: str) -> str | None:
+    """The header name of the first field holding an undecodable byte."""
+    text = raw.decode(encoding, errors="replace")
+    fields = next(csv.reader([text], delimiter=delimiter), [])
+    for name, value in zip(header, fields, strict=False):
+        if "\ufffd" in value:
+            return name
+    return None
 
 
 def _parse_csv(
@@ -192,13 +231,21 @@ def _parse_from(
 
 def _read_csv(path: Path, contract: Contract, bad: _Quarantine) -> pd.DataFrame:
     data = path.read_bytes()
+    where = f"{contract.name}: {path}"
     if not data.strip():
-        raise DeliveryError(f"{contract.name}: {path}: the file is empty")
-    lines = _decode_lines(data, contract.delivery.encoding, bad)
+        raise DeliveryError(f"{where}: the file is empty")
+    lines, undecodable = _decode_lines(data, contract.delivery.encoding, where)
+    if undecodable and undecodable[0][0] == 1:
+        raise DeliveryError(f"{where}: row 1: the header is {undecodable[0][2]}")
     header, rows = _parse_csv(lines, contract.delivery.delimiter, bad)
     if not header or header == [""]:
-        raise DeliveryError(f"{contract.name}: {path}: row 1: no header row")
+        raise DeliveryError(f"{where}: row 1: no header row")
     _check_header(path, contract, header)
+    for number, raw, reason in undecodable:
+        encoding, delimiter = contract.delivery.encoding, contract.delivery.delimiter
+        column = _column_of_bad_byte(raw, encoding, header, delimiter)
+        # Bad bytes kept as \xNN escapes, so the raw row loses nothing.
+        bad.add(number, column, reason, raw.decode(encoding, errors="backslashreplace"))
     frame = pd.DataFrame([values for _, values in rows], columns=header, dtype=object)
     frame[ROW_NUMBER] = [number for number, _ in rows]
     return frame
@@ -227,6 +274,12 @@ def _as_text(value: object) -> str:
 
 
 def _check_header(path: Path, contract: Contract, header: list[str]) -> None:
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise DeliveryError(
+            f"{contract.name}: {path}: row 1: column {', '.join(map(repr, repeated))} appears "
+            "more than once in the header"
+        )
     missing = [(col, key) for col, key in contract.mapped_columns().items() if col not in header]
     if not missing:
         return
@@ -259,7 +312,7 @@ def _check_rows(frame: pd.DataFrame, contract: Contract, bad: _Quarantine) -> No
         for number, value in zip(frame.loc[too_long, ROW_NUMBER], values[too_long], strict=True):
             bad.add(int(number), column, f"value longer than {MAX_FIELD_LENGTH} characters", "")
             del value
-        formula = values.str.contains(_FORMULA_START)
+        formula = values.str.contains(FORMULA_START)
         for number, value in zip(frame.loc[formula, ROW_NUMBER], values[formula], strict=True):
             reason = f"value {value[:40]!r} starts like a spreadsheet formula"
             bad.add(int(number), column, reason, "")
@@ -271,14 +324,19 @@ def _check_rows(frame: pd.DataFrame, contract: Contract, bad: _Quarantine) -> No
                 bad.add(int(number), column, reason, "")
 
 
-def _fill_raw(quarantine: list[dict[str, object]], frame: pd.DataFrame) -> None:
-    """Give row-level quarantine entries the row's raw content, as a delimited line."""
+def _fill_raw(quarantine: list[dict[str, object]], frame: pd.DataFrame, delimiter: str) -> None:
+    """Give row-level quarantine entries the row's raw content, as a delimited line quoted as
+    csv would (a value holding the delimiter stays one value)."""
     columns = [c for c in frame.columns if not c.startswith("_")]
     by_number = frame.set_index(ROW_NUMBER)
     for entry in quarantine:
         if entry["raw"] == "" and entry["row_number"] in by_number.index:
             row = by_number.loc[entry["row_number"], columns]
-            entry["raw"] = ",".join("" if pd.isna(v) else str(v) for v in row)
+            line = io.StringIO()
+            csv.writer(line, delimiter=delimiter, lineterminator="").writerow(
+                "" if pd.isna(v) else str(v) for v in row
+            )
+            entry["raw"] = line.getvalue()
 
 
 def read_delivery(
@@ -296,7 +354,7 @@ def read_delivery(
     if total == 0:
         raise DeliveryError(f"{contract.name}: {path}: has a header but no rows")
     _check_rows(frame, contract, bad)
-    _fill_raw(bad.rows, frame)
+    _fill_raw(bad.rows, frame, contract.delivery.delimiter)
     kept = frame[~frame[ROW_NUMBER].isin(bad.row_numbers)].copy()
     kept[DELIVERY] = str(path)
     kept[RECORD_ID] = kept[contract.delivery.record_id].str.strip()
@@ -320,7 +378,7 @@ def ingest_source(contract: Contract, now: datetime) -> SourceRecords:
     frames: list[pd.DataFrame] = []
     quarantines: list[pd.DataFrame] = []
     deliveries: list[DeliveryInfo] = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     for path in contract.delivery_files():
         try:
             kept, quarantine, info = read_delivery(path, contract, now)
@@ -330,8 +388,11 @@ def ingest_source(contract: Contract, now: datetime) -> SourceRecords:
             )
             continue
         if info.sha256 in seen:
+            deliveries.append(
+                replace(info, rows=0, rows_quarantined=0, duplicate_of=seen[info.sha256])
+            )
             continue
-        seen.add(info.sha256)
+        seen[info.sha256] = info.path
         frames.append(kept)
         quarantines.append(quarantine)
         deliveries.append(info)

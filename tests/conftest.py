@@ -147,3 +147,21 @@ def samples_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(REPO / "contracts", root / "contracts")
     shutil.copytree(REPO / "data" / "samples", root / "data" / "samples")
     return root
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The tiny deployment run once through Dagster: a published warehouse to read or copy
+    (tests must not change it)."""
+    import dagster as dg
+
+    from assets.factory import all_assets, resources
+
+    root = tmp_path_factory.mktemp("published")
+    settings = Settings(
+        contracts_dir=write_project(root / "project"),
+        warehouse_path=root / "wh" / "warehouse.duckdb",
+        pinned_now=NOW,
+    )
+    assert dg.materialize(all_assets(settings), resources=resources(settings)).success
+    return settings

@@ -217,7 +217,7 @@ def test_a_links_page_shows_the_match_histogram(
         browser, url, shot, shows=["links", "match_probability_histogram"], scroll_to="Metadata"
     )
     assert "match_probability_histogram" in text
-    assert "<- threshold" in text
+    assert "<- accepted from here" in text
     assert_screenshot(shot)
     keep_for_docs(shot)
 

@@ -61,6 +61,8 @@ def run(
             f"Run {outcome.run_id} did not publish; {settings.warehouse_path} is unchanged."
         )
         raise typer.Exit(1)
+    for check in outcome.failed_checks:  # warnings only: a critical failure stops the run
+        errors.print(f"[yellow]warning[/yellow] {check}")
     from lineage_pipeline.report import print_run_summary, run_summary
 
     summary = run_summary(settings.warehouse_path, outcome.run_id)

@@ -1,0 +1,125 @@
+"""The quality gate of each stage: its bound suite and invariants (specs, known from the
+contracts alone) and the function that evaluates them on the stage's results.
+
+Invariant: for every stage, `check_<stage>` returns exactly one result per spec of
+`<stage>_specs`, in the same order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from lineage_pipeline.contracts import Contract, ContractSet
+from lineage_pipeline.ingest import SourceRecords
+from lineage_pipeline.link import LinkResult
+from lineage_pipeline.quality import invariants, views
+from lineage_pipeline.quality.results import CheckSpec, QualityResult
+from lineage_pipeline.quality.suites import Suite, bind, load_suite, validate, validate_per_delivery
+from lineage_pipeline.stages import StandardisedSource
+from lineage_pipeline.warehouse import WarehouseState
+
+RAW_DELIVERY = "raw_delivery"
+IDENTITIES = "identities"
+LINKS = "links"
+CUSTOMER_FIELDS = "customer_fields"
+CUSTOMERS = "customers"
+SUITES = (RAW_DELIVERY, IDENTITIES, LINKS, CUSTOMER_FIELDS, CUSTOMERS)
+
+
+def records_suite(contract: Contract) -> Suite:
+    return bind(load_suite(RAW_DELIVERY), views.delivery_parameters(contract))
+
+
+def records_specs(contract: Contract) -> list[CheckSpec]:
+    extra = [invariants.ROWS_ACCOUNTED_FOR, invariants.DELIVERIES_ACCEPTED]
+    return [*records_suite(contract).specs(), *extra]
+
+
+def check_records(records: SourceRecords, contract: Contract, asset: str) -> list[QualityResult]:
+    view = views.delivery_view(records, contract)
+    return [
+        *validate_per_delivery(records_suite(contract), view, asset),
+        invariants.rows_accounted_for(records, asset),
+        invariants.deliveries_accepted(records, asset),
+    ]
+
+
+def identities_suite(contract: Contract) -> Suite:
+    return bind(load_suite(IDENTITIES), views.identities_parameters(contract))
+
+
+def identities_specs(contract: Contract) -> list[CheckSpec]:
+    return identities_suite(contract).specs()
+
+
+def check_identities(
+    standardised: StandardisedSource, contract: Contract, asset: str
+) -> list[QualityResult]:
+    view = views.identities_view(standardised, contract)
+    return validate_per_delivery(identities_suite(contract), view, asset)
+
+
+def links_suite(contract: Contract) -> Suite:
+    return bind(load_suite(LINKS), views.links_parameters(contract))
+
+
+def links_specs(contract: Contract) -> list[CheckSpec]:
+    return links_suite(contract).specs()
+
+
+def check_links(result: LinkResult, contract: Contract, asset: str) -> list[QualityResult]:
+    return validate(links_suite(contract), views.links_view(result), asset)
+
+
+def customer_fields_suite(contracts: ContractSet) -> Suite:
+    return bind(load_suite(CUSTOMER_FIELDS), views.customer_fields_parameters(contracts))
+
+
+def customer_fields_specs(contracts: ContractSet) -> list[CheckSpec]:
+    extra = [
+        invariants.PURPOSES_IN_TAXONOMY,
+        invariants.PURPOSES_GRANTED,
+        invariants.NOTHING_EXPIRED,
+        invariants.THRESHOLDS_MET,
+        invariants.NOTHING_FOR_ERASED,
+    ]
+    return [*customer_fields_suite(contracts).specs(), *extra]
+
+
+def check_customer_fields(
+    fields: pd.DataFrame,
+    contracts: ContractSet,
+    state: WarehouseState,
+    customer_identities: pd.DataFrame,
+    now: datetime,
+    asset: str,
+) -> list[QualityResult]:
+    return [
+        *validate(customer_fields_suite(contracts), views.customer_fields_view(fields), asset),
+        invariants.purposes_in_taxonomy(fields, contracts, asset),
+        invariants.purposes_granted(fields, contracts, asset),
+        invariants.nothing_expired(fields, now, asset),
+        invariants.thresholds_met(fields, contracts, asset),
+        invariants.nothing_for_erased(
+            fields, state.salt, state.erased_keys(), asset, customer_identities
+        ),
+    ]
+
+
+def customers_suite(contracts: ContractSet) -> Suite:
+    return bind(load_suite(CUSTOMERS), views.customers_parameters(contracts))
+
+
+def customers_specs(contracts: ContractSet) -> list[CheckSpec]:
+    return [*customers_suite(contracts).specs(), invariants.CUSTOMERS_AGREE]
+
+
+def check_customers(
+    customers: pd.DataFrame, fields: pd.DataFrame, contracts: ContractSet, asset: str
+) -> list[QualityResult]:
+    return [
+        *validate(customers_suite(contracts), customers, asset),
+        invariants.customers_agree(customers, fields, asset),
+    ]
