@@ -26,7 +26,9 @@ def step_count(defs: dg.Definitions) -> int:
 
 
 def run_pipeline(
-    settings: Settings, on_step: Callable[[str, bool], None] | None = None
+    settings: Settings,
+    on_step: Callable[[str, bool], None] | None = None,
+    log_level: str = "WARNING",
 ) -> RunOutcome:
     """Materialise every asset; `on_step(step_key, succeeded)` is called as each step ends."""
     defs = build_definitions(settings)
@@ -57,6 +59,8 @@ def run_pipeline(
         run_id=run_id,
         raise_on_error=False,
         resources={"io_manager": dg.mem_io_manager},  # headless: nothing to inspect later
+        # The progress bar and summary speak for the run; Dagster's own log only for trouble.
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
     )
     outcome.success = result.success
     return outcome

@@ -46,8 +46,8 @@ def show(warehouse: Path, console: Console) -> None:
             console.print(table)
             console.print(f"[dim]{sql}[/dim]\n")
     console.print(
-        f"Open it yourself: [bold]duckdb -readonly {warehouse}[/bold] or, in Python, "
-        f"duckdb.connect('{warehouse}', read_only=True)"
+        f"Warehouse: [bold]{Path(warehouse).resolve()}[/bold]. Query it from Python with "
+        f"duckdb.connect('{warehouse}', read_only=True)."
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -31,6 +32,8 @@ def run(
 
     Example: lineage-pipeline run --contracts contracts --warehouse data/warehouse.duckdb
     """
+    # Dagster's beta notices speak to developers of the definitions, not to whoever runs them.
+    warnings.filterwarnings("ignore", message=".*is currently in beta")
     from assets.runner import run_pipeline  # Dagster loads only for this command
 
     settings = settings_from(contracts, warehouse)
