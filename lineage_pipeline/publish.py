@@ -85,7 +85,7 @@ def _create_customers(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> No
     _insert(con, "customers", frame)
 
 
-def _fsync(path: Path) -> None:
+def fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -126,8 +126,25 @@ def publish(
         except BaseException:
             building.unlink(missing_ok=True)
             raise
-        _fsync(published.parent)
+        fsync(published.parent)
     return published
+
+
+@contextmanager
+def new_database(building: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A fresh DuckDB file at `building`: checkpointed, closed and fsynced when the block
+    ends, removed if the block raises, so no half-written file is ever left to swap in."""
+    building.unlink(missing_ok=True)
+    con = duckdb.connect(str(building), config=storage_config())
+    try:
+        yield con
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        building.unlink(missing_ok=True)
+        raise
+    con.close()
+    fsync(building)
 
 
 def _build(
@@ -136,9 +153,7 @@ def _build(
     finish: Callable[[duckdb.DuckDBPyConnection], None] | None,
 ) -> None:
     """Write the complete file at `building`, fsynced; on any error, remove it."""
-    building.unlink(missing_ok=True)
-    con = duckdb.connect(str(building), config=storage_config())
-    try:
+    with new_database(building) as con:
         con.execute(schema_sql())
         for name, frame in tables.items():
             if name == "customers":
@@ -147,10 +162,3 @@ def _build(
                 _insert(con, name, frame)
         if finish is not None:
             finish(con)
-        con.execute("CHECKPOINT")
-    except BaseException:
-        con.close()
-        building.unlink(missing_ok=True)
-        raise
-    con.close()
-    _fsync(building)

@@ -19,7 +19,8 @@ import pandas as pd
 
 from lineage_pipeline.privacy.purposes import create_purpose_views
 from lineage_pipeline.privacy.sql_names import quote_identifier
-from lineage_pipeline.warehouse import require, storage_config, table_names
+from lineage_pipeline.publish import fsync, new_database
+from lineage_pipeline.warehouse import require, table_names
 
 REBUILDING_SUFFIX = ".rebuilding"
 OLD = "old"  # the published file, attached read-only under this name while rebuilding
@@ -35,14 +36,6 @@ class Plan:
 
     queries: dict[str, tuple[str, list[object] | dict[str, object]]] = field(default_factory=dict)
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _copy_table(con: duckdb.DuckDBPyConnection, name: str, plan: Plan) -> None:
@@ -67,8 +60,7 @@ def rebuild(published: Path, tag: str, plan: Plan, clock: datetime | None) -> di
     for stale in published.parent.glob(f".{published.name}.*{REBUILDING_SUFFIX}*"):
         stale.unlink(missing_ok=True)  # left by a killed operation; the lock says none runs
     building = published.with_name(f".{published.name}.{tag}{REBUILDING_SUFFIX}")
-    con = duckdb.connect(str(building), config=storage_config())
-    try:
+    with new_database(building) as con:
         con.execute(f"ATTACH ? AS {OLD} (READ_ONLY)", [str(published)])
         for name, frame in plan.frames.items():
             con.register(name, frame)
@@ -79,15 +71,8 @@ def rebuild(published: Path, tag: str, plan: Plan, clock: datetime | None) -> di
         con.execute(f"DETACH {OLD}")
         create_purpose_views(con, clock)
         counts = row_counts(con)
-        con.execute("CHECKPOINT")
-    except BaseException:
-        con.close()
-        building.unlink(missing_ok=True)
-        raise
-    con.close()
-    _fsync(building)
     os.replace(building, published)
-    _fsync(published.parent)
+    fsync(published.parent)
     return counts
 
 
