@@ -68,7 +68,7 @@ def _scores(contracts, ingested, standardised, links, now: datetime, truth: str)
 
 
 def baseline_job(emit: Emit, contender: str, contracts_dir: str, now: str, truth: str) -> dict:
-    from benchmarks._contenders import CONTENDERS
+    from benchmarks._contenders import CONTENDERS, DETAILS
     from lineage_pipeline.stages import customer_index
 
     clock = datetime.fromisoformat(now)
@@ -93,6 +93,7 @@ def baseline_job(emit: Emit, contender: str, contracts_dir: str, now: str, truth
         "per_source_seconds": per_source,
         "peak_mb": round(peak, 1),
         "links": {name: len(frame) for name, frame in links.items()},
+        "details": DETAILS,
         "scores": _scores(contracts, ingested, standardised, links, clock, truth),
     }
 

@@ -35,6 +35,8 @@ JARO_WINKLER = {
     "company": (0.95, 0.9),
 }
 LEVENSHTEIN = ("email", "date_of_birth")  # a typo or one digit off
+# What a linker reports beside its links, per source (ours: candidate pairs per blocking pass).
+DETAILS: dict[str, dict] = {}
 
 
 def _columns(fields: list[str]) -> list[str]:
@@ -74,7 +76,12 @@ def _links(best: pd.DataFrame, source: pd.DataFrame, customer_ids: pd.Series) ->
 
 
 def ours(contract: Contract, source, customers, customer_ids) -> pd.DataFrame:
-    return link_source(contract, source, customers, customer_ids).links
+    result = link_source(contract, source, customers, customer_ids)
+    DETAILS[contract.name] = {
+        "candidate_pairs": result.candidate_pairs,
+        "candidates_per_pass": result.candidates_per_pass,
+    }
+    return result.links
 
 
 def _splink_comparisons(columns: list[str]) -> list:

@@ -10,6 +10,7 @@ the first step also carries the run's setup).
 from __future__ import annotations
 
 import cProfile
+import json
 import pstats
 import time
 from datetime import datetime
@@ -82,6 +83,20 @@ def hot_spots(profile: cProfile.Profile, limit: int = HOT_SPOTS) -> dict[str, li
     return {
         "own_time": own,
         "project_cumulative": sorted(ours, key=lambda r: -r["cumulative_s"])[:limit],
+    }
+
+
+def linkage_summary(warehouse: Path) -> dict[str, Any]:
+    """Candidate pairs per blocking pass and links per source, from the run's own summary."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        row = con.execute("SELECT summary FROM runs ORDER BY finished_at DESC LIMIT 1").fetchone()
+    linkage = json.loads(row[0]).get("linkage", {}) if row else {}
+    kept = ("candidate_pairs", "candidates_per_pass", "links", "linked_records")
+    return {
+        source: {k: v for k, v in figures.items() if k in kept}
+        for source, figures in linkage.items()
     }
 
 
@@ -161,6 +176,7 @@ def pipeline_job(
         result["scores"] = evaluate(Path(warehouse), Path(truth)).as_dict()
         result["scoring_seconds"] = round(time.perf_counter() - scoring, 2)
         result["warehouse_mb"] = round(Path(warehouse).stat().st_size / 2**20, 1)
+        result["linkage"] = linkage_summary(Path(warehouse))
         if lookups:
             from benchmarks._lookups import measure
 

@@ -182,3 +182,14 @@ def hot_spot_table(pipeline: dict[str, Any], own: int = 8, ours: int = 6) -> str
             title = f"{stage['stage']} ({stage['seconds']:.1f} s profiled):"
             blocks.append(title + "\n" + table(["function", "calls", "seconds", "time"], rows))
     return "\n\n".join(blocks)
+
+
+def linkage_table(linkage: dict[str, Any]) -> str:
+    """Candidate pairs per source and blocking pass (-1: the pass was skipped as unselective)."""
+    rows = []
+    for source, figures in linkage.items():
+        for name, pairs in figures.get("candidates_per_pass", {}).items():
+            rows.append([source, name, pairs])
+        rows.append([source, "(distinct pairs)", figures.get("candidate_pairs")])
+        rows.append([source, "(links)", figures.get("links")])
+    return table(["source", "blocking pass", "pairs"], rows)

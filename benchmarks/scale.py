@@ -123,6 +123,8 @@ def print_report(record: dict[str, Any]) -> None:
             f"  (labelled {s['labelled']:,}, wrong fills {s['wrong_fills']:,},"
             f" missed {s['missed']:,})"
         )
+    if linkage := pipeline.get("linkage"):
+        print("\n" + report.linkage_table(linkage))
     if not pipeline.get("success"):
         print(f"\npipeline did not finish: {pipeline.get('error') or pipeline.get('failures')}")
     if lookups := pipeline.get("lookups"):
