@@ -120,3 +120,14 @@ def test_model_learns_that_disagreement_is_evidence_against():
     assert weights[1] > 5 > 0 > weights[0]
     probabilities = model.probabilities(levels)
     assert probabilities[:200].min() > 0.9 > probabilities[200:].max()
+
+
+def test_unselective_passes_are_skipped_and_reported():
+    # 300 records all born on one day against 300 customers born that day: 90,000 pairs, far
+    # above 20 per record, so the pass is skipped; spread over 90 dates it is used.
+    same = pd.DataFrame({"date_of_birth": ["1980-01-01"] * 300})
+    assert candidate_pairs(same, same, (("date_of_birth",),)).per_pass == {"date_of_birth": -1}
+    spread = pd.DataFrame({"date_of_birth": [f"19{i % 90:02d}-01-01" for i in range(300)]})
+    assert candidate_pairs(spread, spread, (("date_of_birth",),)).per_pass == {
+        "date_of_birth": 1020
+    }

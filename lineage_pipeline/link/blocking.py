@@ -98,11 +98,16 @@ def _usable(frame: pd.DataFrame, keys: tuple[str, ...]) -> bool:
 
 def _pass_pairs(
     source: pd.DataFrame, customers: pd.DataFrame, keys: tuple[str, ...]
-) -> pd.DataFrame:
+) -> pd.DataFrame | None:
+    """The pairs agreeing on `keys`, or None when the pass is not selective enough."""
     left = source[list(keys)].dropna().reset_index(names=LEFT)
     right = customers[list(keys)].dropna().reset_index(names=RIGHT)
     sizes = right.groupby(list(keys))[RIGHT].transform("size")
     right = right[sizes <= MAX_BLOCK_SIZE]
+    block_sizes = right.groupby(list(keys)).size().rename("block")
+    expected = left.join(block_sizes, on=list(keys))["block"].sum()
+    if expected > MAX_PAIRS_PER_RECORD * max(len(source), 1):
+        return None
     return left.merge(right, on=list(keys))[[LEFT, RIGHT]]
 
 
