@@ -2,12 +2,12 @@
 
 Every value is read as text, so ids and postcodes keep their leading zeros. A bad row is
 quarantined with its file, row, column, reason and raw content; a bad file is rejected whole.
-Rows in = rows kept + rows quarantined, for every delivery.
+Rows in = rows kept + rows quarantined, for every delivery. A csv is parsed by pyarrow when
+that reads it exactly as the line parser would (`fast_csv`), else line by line (`csv_lines`).
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
 import io
@@ -16,11 +16,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from lineage_pipeline.contracts import Contract
+from lineage_pipeline.csv_lines import column_of_bad_byte, decode_lines, parse_csv
 from lineage_pipeline.errors import DeliveryError
+from lineage_pipeline.fast_csv import read_exact, to_frame
 
 # System columns added to every record; delivery columns keep their own names.
 DELIVERY = "_delivery"
@@ -32,8 +37,8 @@ MAX_FIELD_LENGTH = 1000
 # Spreadsheet formula injection: = and @ always start a formula; + and - do unless the
 # value is a number or a phone number.
 FORMULA_START = re.compile(r"^[=@\t\r]|^[+-](?![\d\s().-]*$)")
+_FORMULA_FIRST = pa.array(["=", "@", "\t", "\r", "+", "-"])
 _DATE_IN_NAME = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})?")
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass(frozen=True)
@@ -114,141 +119,36 @@ class _Quarantine:
         self.row_numbers.add(row_number)
 
 
-Undecodable = tuple[int, bytes, str]  # (line number, the line's bytes, reason)
-
-
-def _decode_wide(data: bytes, encoding: str, where: str) -> list[tuple[int, str]]:
-    """UTF-16/32 files decode whole: their line breaks are not single bytes."""
-    try:
-        text = data.decode(encoding).removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        raise DeliveryError(f"{where}: not valid {encoding} at byte {exc.start + 1}") from exc
-    return list(enumerate(io.StringIO(text, newline=""), start=1))
-
-
-def _decode_lines(
-    data: bytes, encoding: str, where: str
-) -> tuple[list[tuple[int, str]], list[Undecodable]]:
-    """Split into (line number, text) pairs, and the lines that do not decode."""
-    if codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
-        return _decode_wide(data, encoding, where), []
-    if data.startswith(_UTF16_BOMS):
-        raise DeliveryError(
-            f"{where}: row 1: the file starts with a UTF-16 byte-order mark but the contract "
-            f"reads {encoding}; set delivery.encoding: utf-16 in the contract"
-        )
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    lines: list[tuple[int, str]] = []
-    undecodable: list[Undecodable] = []
-    for number, raw in enumerate(data.splitlines(keepends=True), start=1):
-        try:
-            lines.append((number, raw.decode(encoding)))
-        except UnicodeDecodeError as exc:
-            reason = (
-                f"not valid {encoding} (byte 0x{raw[exc.start]:02x} at position {exc.start + 1}); "
-                "set delivery.encoding in the contract if the whole file uses another encoding"
-            )
-            undecodable.append((number, raw.rstrip(b"\r\n"), reason))
-    return lines, undecodable
-
-
-def _column_of_bad_byte(raw: bytes, encoding: str, header: list[str], delimiter: str) -> str | None:
-    """The header name of the first field holding an undecodable byte."""
-    text = raw.decode(encoding, errors="replace")
-    fields = next(csv.reader([text], delimiter=delimiter), [])
-    for name, value in zip(header, fields, strict=False):
-        if "\ufffd" in value:
-            return name
-    return None
-
-
-def _parse_csv(
-    lines: list[tuple[int, str]], delimiter: str, bad: _Quarantine
-) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Parse decoded lines; a record with the wrong field count is quarantined.
-
-    Broken quoting makes the csv module swallow the following lines into one record, so a bad
-    record is rejected as its first line only and parsing restarts on the next line: one bad
-    quote costs one row, not the rest of the file.
-    """
-    if not lines:
-        return [], []
-    header = [h.strip() for h in next(csv.reader([lines[0][1]], delimiter=delimiter))]
-    width = len(header)
-    rows: list[tuple[int, list[str]]] = []
-    position = 1
-    while position < len(lines):
-        position = _parse_from(lines, position, delimiter, width, rows, bad)
-    return header, rows
-
-
-def _parse_from(
-    lines: list[tuple[int, str]],
-    start: int,
-    delimiter: str,
-    width: int,
-    rows: list[tuple[int, list[str]]],
-    bad: _Quarantine,
-) -> int:
-    """Parse records from line index `start` until the end or the first bad record.
-
-    Returns the index to resume from: the end, or the line after a bad record's first line.
-    """
-    cursor = start
-
-    def feed():
-        nonlocal cursor
-        while cursor < len(lines):
-            cursor += 1
-            yield lines[cursor - 1][1]
-
-    reader = csv.reader(feed(), delimiter=delimiter, strict=True)
-    while True:
-        record_start = cursor
-        try:
-            values = next(reader)
-        except StopIteration:
-            return len(lines)
-        except csv.Error as exc:
-            found = str(exc)
-        else:
-            if not values or values == [""]:
-                continue
-            if len(values) == width:
-                rows.append((lines[record_start][0], values))
-                continue
-            found = f"{len(values)} fields"
-        number, text = lines[record_start]
-        bad.add(
-            number,
-            None,
-            f"malformed row: expected {width} fields separated by {delimiter!r}, found {found}",
-            text.rstrip("\r\n"),
-        )
-        return record_start + 1
-
-
-def _read_csv(path: Path, contract: Contract, bad: _Quarantine) -> pd.DataFrame:
+def _read_csv(
+    path: Path, contract: Contract, bad: _Quarantine
+) -> tuple[pd.DataFrame, dict[str, pa.ChunkedArray] | None]:
+    """The rows, and the same columns as Arrow text when the fast path read them."""
     data = path.read_bytes()
     where = f"{contract.name}: {path}"
-    if not data.strip():
+    if not data or data.isspace():  # as `not data.strip()`, without copying the file
         raise DeliveryError(f"{where}: the file is empty")
-    lines, undecodable = _decode_lines(data, contract.delivery.encoding, where)
+    fast = read_exact(data, contract.delivery.delimiter, contract.delivery.encoding)
+    if fast is not None:
+        header, table = fast
+        _check_header(path, contract, header)
+        frame = to_frame(table, header)
+        frame[ROW_NUMBER] = np.arange(2, len(frame) + 2, dtype=np.int64)
+        return frame, dict(zip(header, table.columns, strict=True))
+    lines, undecodable = decode_lines(data, contract.delivery.encoding, where)
     if undecodable and undecodable[0][0] == 1:
         raise DeliveryError(f"{where}: row 1: the header is {undecodable[0][2]}")
-    header, rows = _parse_csv(lines, contract.delivery.delimiter, bad)
+    header, rows = parse_csv(lines, contract.delivery.delimiter, bad.add)
     if not header or header == [""]:
         raise DeliveryError(f"{where}: row 1: no header row")
     _check_header(path, contract, header)
     for number, raw, reason in undecodable:
         encoding, delimiter = contract.delivery.encoding, contract.delivery.delimiter
-        column = _column_of_bad_byte(raw, encoding, header, delimiter)
+        column = column_of_bad_byte(raw, encoding, header, delimiter)
         # Bad bytes kept as \xNN escapes, so the raw row loses nothing.
         bad.add(number, column, reason, raw.decode(encoding, errors="backslashreplace"))
     frame = pd.DataFrame([values for _, values in rows], columns=header, dtype=object)
     frame[ROW_NUMBER] = [number for number, _ in rows]
-    return frame
+    return frame, None
 
 
 def _read_parquet(path: Path, contract: Contract) -> pd.DataFrame:
@@ -259,8 +159,10 @@ def _read_parquet(path: Path, contract: Contract) -> pd.DataFrame:
     _check_header(path, contract, list(table.column_names))
     frame = table.to_pandas(types_mapper=None)
     # Parquet is typed; values become text like a csv's so every later stage sees one shape.
-    for column in frame.columns:
-        frame[column] = frame[column].map(_as_text, na_action="ignore").astype(object)
+    # Text columns already are (str or None), and _as_text would give each value back as is.
+    for column, kind in zip(frame.columns, table.schema.types, strict=True):
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            frame[column] = frame[column].map(_as_text, na_action="ignore").astype(object)
     frame[ROW_NUMBER] = range(1, len(frame) + 1)
     return frame
 
@@ -296,47 +198,84 @@ def _check_header(path: Path, contract: Contract, header: list[str]) -> None:
     )
 
 
-def _check_rows(frame: pd.DataFrame, contract: Contract, bad: _Quarantine) -> None:
-    """Row checks on mapped columns: empty or duplicate ids, length, formulas, patterns."""
+def _texts(frame: pd.DataFrame, column: str, complete: bool) -> np.ndarray:
+    """A column's values as an object array of str, missing values as "" (`complete`: none
+    are missing, as in a csv)."""
+    values = frame[column] if complete else frame[column].fillna("")
+    return values.to_numpy(dtype=object)
+
+
+def _check_rows(
+    frame: pd.DataFrame,
+    contract: Contract,
+    bad: _Quarantine,
+    text: dict[str, pa.ChunkedArray] | None = None,
+) -> np.ndarray:
+    """Row checks on mapped columns: empty or duplicate ids, length, formulas, patterns.
+
+    Returns the record ids, stripped. Checks run in bulk (on `text`, the columns as Arrow
+    strings, when the reader has them); only the few candidate values (a formula's first
+    character) and each distinct value (patterns) meet a Python regex.
+    """
     record_id = contract.delivery.record_id
-    ids = frame[record_id].fillna("").str.strip()
-    for number in frame.loc[ids == "", ROW_NUMBER]:
+    numbers = frame[ROW_NUMBER].to_numpy()
+    complete = text is not None
+    ids = np.array([v.strip() for v in _texts(frame, record_id, complete)], dtype=object)
+    empty = ids == ""
+    for number in numbers[empty]:
         bad.add(int(number), record_id, "empty record id", "")
-    duplicated = ids.duplicated(keep="first") & (ids != "")
-    for number, value in zip(frame.loc[duplicated, ROW_NUMBER], ids[duplicated], strict=True):
+    duplicated = pd.Series(ids).duplicated(keep="first").to_numpy() & ~empty
+    for number, value in zip(numbers[duplicated], ids[duplicated], strict=True):
         bad.add(int(number), record_id, f"duplicate record id {value!r} in this delivery", "")
     patterns = {spec.column: spec.pattern for spec in contract.fields.values() if spec.pattern}
     for column in contract.mapped_columns():
-        values = frame[column].fillna("")
-        too_long = values.str.len() > MAX_FIELD_LENGTH
-        for number, value in zip(frame.loc[too_long, ROW_NUMBER], values[too_long], strict=True):
+        values = _texts(frame, column, complete)
+        arrow = text[column] if text else pa.chunked_array([pa.array(values, type=pa.string())])
+        too_long = pc.greater(pc.utf8_length(arrow), MAX_FIELD_LENGTH)
+        for number in numbers[too_long.to_numpy()]:
             bad.add(int(number), column, f"value longer than {MAX_FIELD_LENGTH} characters", "")
-            del value
-        formula = values.str.contains(FORMULA_START)
-        for number, value in zip(frame.loc[formula, ROW_NUMBER], values[formula], strict=True):
-            reason = f"value {value[:40]!r} starts like a spreadsheet formula"
-            bad.add(int(number), column, reason, "")
+        first = pc.is_in(pc.utf8_slice_codeunits(arrow, 0, 1), value_set=_FORMULA_FIRST)
+        for position in np.flatnonzero(first.to_numpy()):
+            value = values[position]
+            if FORMULA_START.search(value):
+                reason = f"value {value[:40]!r} starts like a spreadsheet formula"
+                bad.add(int(numbers[position]), column, reason, "")
         if column in patterns:
-            stripped = values.str.strip()
-            wrong = (stripped != "") & ~stripped.str.fullmatch(patterns[column])
-            for number, value in zip(frame.loc[wrong, ROW_NUMBER], stripped[wrong], strict=True):
-                reason = f"value {value[:40]!r} does not match pattern {patterns[column]!r}"
-                bad.add(int(number), column, reason, "")
+            _check_pattern(values, numbers, column, patterns[column], bad)
+    return ids
+
+
+def _check_pattern(
+    values: np.ndarray, numbers: np.ndarray, column: str, pattern: str, bad: _Quarantine
+) -> None:
+    """Quarantine non-empty values (stripped) not matching `pattern` in full, testing each
+    distinct value once."""
+    codes, distinct = pd.factorize(values)
+    compiled = re.compile(pattern)
+    stripped = [value.strip() for value in distinct]
+    wrong = np.array([s != "" and compiled.fullmatch(s) is None for s in stripped], dtype=bool)
+    for position in np.flatnonzero(wrong[codes]):
+        value = stripped[codes[position]]
+        reason = f"value {value[:40]!r} does not match pattern {pattern!r}"
+        bad.add(int(numbers[position]), column, reason, "")
 
 
 def _fill_raw(quarantine: list[dict[str, object]], frame: pd.DataFrame, delimiter: str) -> None:
     """Give row-level quarantine entries the row's raw content, as a delimited line quoted as
     csv would (a value holding the delimiter stays one value)."""
+    todo = [entry for entry in quarantine if entry["raw"] == ""]
+    if not todo:
+        return
     columns = [c for c in frame.columns if not c.startswith("_")]
-    by_number = frame.set_index(ROW_NUMBER)
-    for entry in quarantine:
-        if entry["raw"] == "" and entry["row_number"] in by_number.index:
-            row = by_number.loc[entry["row_number"], columns]
-            line = io.StringIO()
-            csv.writer(line, delimiter=delimiter, lineterminator="").writerow(
-                "" if pd.isna(v) else str(v) for v in row
-            )
-            entry["raw"] = line.getvalue()
+    positions = pd.Index(frame[ROW_NUMBER]).get_indexer([entry["row_number"] for entry in todo])
+    found = [(entry, p) for entry, p in zip(todo, positions, strict=True) if p >= 0]
+    rows = frame[columns].take([p for _, p in found]).itertuples(index=False, name=None)
+    for (entry, _), row in zip(found, rows, strict=True):
+        line = io.StringIO()
+        csv.writer(line, delimiter=delimiter, lineterminator="").writerow(
+            "" if pd.isna(v) else str(v) for v in row
+        )
+        entry["raw"] = line.getvalue()
 
 
 def read_delivery(
@@ -346,18 +285,21 @@ def read_delivery(
     bad = _Quarantine(contract.name, str(path))
     digest = sha256_of(path)
     acquired_at = acquired_at_of(path, fallback_acquired_at)
+    text = None
     if contract.delivery.format == "parquet":
         frame = _read_parquet(path, contract)
     else:
-        frame = _read_csv(path, contract, bad)
+        frame, text = _read_csv(path, contract, bad)
     total = len(frame) + len(bad.row_numbers)
     if total == 0:
         raise DeliveryError(f"{contract.name}: {path}: has a header but no rows")
-    _check_rows(frame, contract, bad)
+    ids = _check_rows(frame, contract, bad, text)
     _fill_raw(bad.rows, frame, contract.delivery.delimiter)
-    kept = frame[~frame[ROW_NUMBER].isin(bad.row_numbers)].copy()
+    keep = np.flatnonzero(~frame[ROW_NUMBER].isin(bad.row_numbers).to_numpy())
+    kept = frame if len(keep) == len(frame) else frame.take(keep)
     kept[DELIVERY] = str(path)
-    kept[RECORD_ID] = kept[contract.delivery.record_id].str.strip()
+    kept[RECORD_ID] = ids[keep]
+    kept.index = pd.RangeIndex(len(kept))
     quarantine = pd.DataFrame(bad.rows, columns=QUARANTINE_COLUMNS)
     info = DeliveryInfo(
         source=contract.name,
@@ -367,7 +309,7 @@ def read_delivery(
         rows_quarantined=len(bad.row_numbers),
         acquired_at=acquired_at,
     )
-    return kept.reset_index(drop=True), quarantine, info
+    return kept, quarantine, info
 
 
 def ingest_source(contract: Contract, now: datetime) -> SourceRecords:
@@ -397,7 +339,10 @@ def ingest_source(contract: Contract, now: datetime) -> SourceRecords:
         quarantines.append(quarantine)
         deliveries.append(info)
     columns = [*contract.mapped_columns(), ROW_NUMBER, DELIVERY, RECORD_ID]
-    records = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    if len(frames) == 1:
+        records = frames[0]  # already indexed 0..n-1; concatenating would only copy it
+    else:
+        records = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     quarantine = (
         pd.concat(quarantines, ignore_index=True)
         if quarantines

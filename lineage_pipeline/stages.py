@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from lineage_pipeline.contracts import Contract
@@ -16,7 +17,7 @@ from lineage_pipeline.ingest import (
     SourceRecords,
 )
 from lineage_pipeline.privacy.subject_keys import suppressed_quarantine, suppressed_rows
-from lineage_pipeline.standardise import standardise
+from lineage_pipeline.standardise import in_quarantine, standardise
 
 
 @dataclass
@@ -38,11 +39,10 @@ def standardise_source(
 ) -> StandardisedSource:
     """Standardise a source and drop the records of erased subjects before anything links them."""
     identities, quarantine = standardise(ingested.records, contract, today)
-    bad = set(zip(quarantine["delivery"], quarantine["row_number"], strict=True))
-    keys = list(zip(ingested.records[DELIVERY], ingested.records[ROW_NUMBER], strict=True))
-    records = ingested.records[[k not in bad for k in keys]].reset_index(drop=True)
-    erased = suppressed_rows(identities, salt, erased_keys, contract.is_first_party)
-    suppressed = records.loc[erased.to_numpy(), [DELIVERY, ROW_NUMBER]]
+    kept = ~in_quarantine(ingested.records, quarantine)
+    erased = suppressed_rows(identities, salt, erased_keys, contract.is_first_party).to_numpy()
+    suppressed = _rows(ingested.records, kept).loc[erased, [DELIVERY, ROW_NUMBER]]
+    kept[kept] = ~erased  # identities hold the kept rows only; records get the same cut
     all_quarantine = pd.concat([ingested.quarantine, quarantine], ignore_index=True).reindex(
         columns=QUARANTINE_COLUMNS
     )
@@ -53,11 +53,19 @@ def standardise_source(
     all_quarantine = all_quarantine[~erased_rejects.to_numpy()].reset_index(drop=True)
     return StandardisedSource(
         source=contract.name,
-        records=records[~erased.to_numpy()].reset_index(drop=True),
-        identities=identities[~erased.to_numpy()].reset_index(drop=True),
+        records=_rows(ingested.records, kept),
+        identities=_rows(identities, ~erased),
         quarantine=all_quarantine,
         suppressed=suppressed.reset_index(drop=True),
     )
+
+
+def _rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """The rows of `frame` where `keep`, indexed 0..n-1: the frame itself (shared, not
+    copied: stage results are read, never changed) when that is all of it already."""
+    if keep.all() and frame.index.equals(pd.RangeIndex(len(frame))):
+        return frame
+    return frame[keep].reset_index(drop=True)
 
 
 def customer_index(customers: StandardisedSource) -> tuple[pd.DataFrame, pd.Series]:

@@ -15,6 +15,7 @@ from functools import cache
 from importlib import resources
 
 import jellyfish
+import numpy as np
 import pandas as pd
 import phonenumbers
 from cleanco.clean import prepare_default_terms
@@ -22,8 +23,10 @@ from dateutil import parser as dateparser
 from nameparser import HumanName
 from nameparser.config import CONSTANTS
 
+from lineage_pipeline import text_bulk
 from lineage_pipeline.contracts import Contract
 from lineage_pipeline.ingest import DELIVERY, QUARANTINE_COLUMNS, RECORD_ID, ROW_NUMBER
+from lineage_pipeline.text_bulk import DistinctText, objects
 from lineage_pipeline.vocabulary import IDENTITY_FIELDS
 
 SURNAME_KEY = "surname_key"
@@ -37,6 +40,10 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
 _HAS_YEAR = re.compile(r"\d{4}")
+_URL_SCHEME = re.compile(r"^[a-z]+://")
+_NOT_ALNUM = re.compile(r"[^0-9A-Za-z]")
+_PHONE_PUNCTUATION = re.compile(r"[\s().\-/]")
+_NATIONAL_NUMBER = re.compile(r"[1-9]\d*")
 _OLDEST_BIRTH_YEAR = 1900
 
 
@@ -49,13 +56,40 @@ def free_email_domains() -> frozenset[str]:
 
 def fold(value: str) -> str:
     """Unicode-normalise, strip accents, lower-case and collapse white space."""
+    if value.isascii():  # NFKD leaves ASCII alone and casefold is lower
+        return " ".join(value.split()).lower()
     decomposed = unicodedata.normalize("NFKD", value)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACES.sub(" ", plain).strip().casefold()
 
 
+def _byte_table(keep: str, replace: dict[str, str]) -> bytes:
+    """A bytes.translate table for ASCII text: `replace` as given, white space to a space,
+    word characters and `keep` lower-cased, any other character to a space."""
+    table = bytearray(range(256))
+    for code in range(128):
+        char = chr(code)
+        if char in replace:
+            table[code] = ord(replace[char])
+        elif char.isspace():
+            table[code] = ord(" ")
+        elif char.isalnum() or char == "_" or char in keep:
+            table[code] = ord(char.lower())
+        else:
+            table[code] = ord(" ")
+    return bytes(table)
+
+
+# name_key and company_key on ASCII text, in one C pass: the same result as their regexes
+# (on ASCII, \w is [0-9A-Za-z_] and \s is what str.split() splits on).
+_NAME_BYTES = _byte_table("'", {"-": " "})
+_COMPANY_BYTES = _byte_table("", {})
+
+
 def name_key(value: str) -> str | None:
     """A comparable personal name: folded, apostrophes dropped, hyphens as spaces."""
+    if value.isascii():
+        return b" ".join(value.encode().translate(_NAME_BYTES, b"'").split()).decode() or None
     folded = _NAME_NOISE.sub(" ", fold(value)).replace("'", "").replace("-", " ")
     folded = _SPACES.sub(" ", folded).strip()
     return folded or None
@@ -76,8 +110,12 @@ def company_key(value: str) -> str | None:
     Same terms as cleanco's basename, matched by lookup instead of a scan of every term, which
     makes it fast enough for a million names.
     """
-    text = fold(value).replace("&", " and ")
-    words = _SPACES.sub(" ", _COMPANY_NOISE.sub(" ", text.replace(".", ""))).split()
+    if value.isascii():
+        text = value.replace("&", " and ").encode().translate(_COMPANY_BYTES, b".")
+        words = text.decode().split()
+    else:
+        text = fold(value).replace("&", " and ")
+        words = _SPACES.sub(" ", _COMPANY_NOISE.sub(" ", text.replace(".", ""))).split()
     terms = _legal_terms()
     largest = max(terms)
     stripped = True
@@ -98,12 +136,12 @@ def email_key(value: str) -> str | None:
 
 def domain_key(value: str) -> str | None:
     folded = value.strip().lower()
-    folded = re.sub(r"^[a-z]+://", "", folded).split("/")[0].removeprefix("www.")
+    folded = _URL_SCHEME.sub("", folded).split("/")[0].removeprefix("www.")
     return folded if "." in folded else None
 
 
 def postcode_key(value: str) -> str | None:
-    compact = re.sub(r"[^0-9A-Za-z]", "", value).upper()
+    compact = _NOT_ALNUM.sub("", value).upper()
     return compact or None
 
 
@@ -147,21 +185,27 @@ def parse_dates(values: pd.Series, dayfirst: bool = True) -> pd.Series:
     return out.fillna(_apply(rest, lambda v: parse_date(v, dayfirst)))
 
 
-def _mapped(frame: pd.DataFrame, contract: Contract, field: str) -> pd.Series | None:
+def _mapped(frame: pd.DataFrame, contract: Contract, field: str) -> DistinctText | None:
+    """The column mapped to an identity field: distinct stripped text, blank as missing."""
     column = contract.identity.get(field)
-    if column is None:
-        return None
-    values = frame[column].fillna("").astype(str).str.strip()
-    return values.where(values != "")
+    return None if column is None else DistinctText(frame[column])
+
+
+def _keys(
+    column: DistinctText | None, python, arrow: text_bulk.ArrowKey | None = None
+) -> pd.Series | None:
+    """python(value) for every row of a mapped column (`arrow` does the ASCII ones)."""
+    return None if column is None else column.apply(python, arrow)
 
 
 def _apply(values: pd.Series | None, function) -> pd.Series | None:
     """Apply `function` once per distinct value: deliveries repeat values a lot."""
     if values is None:
         return None
-    distinct = values.dropna().unique()
-    lookup = {value: function(value) for value in distinct}
-    return values.map(lookup, na_action="ignore").astype(object)
+    codes, distinct = pd.factorize(values)
+    # The extra last slot is where code -1 (a missing value) lands: it stays missing.
+    results = objects([*(function(value) for value in distinct), np.nan])
+    return pd.Series(results[codes], index=values.index, dtype=object)
 
 
 @cache
@@ -179,111 +223,157 @@ def _split_with_nameparser(value: str) -> tuple[str | None, str | None]:
     return given, name_key(human.last) if human.last else None
 
 
-def _simple_name_parts(full: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(given, surname) for the common layouts, None elsewhere, in bulk.
+def _simple_name_split(
+    full: str, titles: frozenset[str], particles: frozenset[str]
+) -> tuple[str | None, str | None]:
+    """(given, surname) for the common layouts, None elsewhere.
 
     Handles "Jane Smith", "SMITH, Jane", a leading title ("Mrs Jane Smith") and a middle
     initial ("Jane A. Smith"); anything else (two middle names, "van der", suffixes) is left
     to nameparser. Titles and particles come from nameparser's own vocabulary.
     """
-    particles = _name_particles()
-    text = full.str.strip()
-    halves = text.str.split(",", n=1)
-    surname_first = (text.str.count(",") == 1) & (halves.str[0].str.split().str.len() == 1)
-    text = text.where(~surname_first, halves.str[1].str.strip() + " " + halves.str[0].str.strip())
-    tokens = text.str.split(n=3, expand=True).reindex(columns=[0, 1, 2, 3])
-    bare = {i: tokens[i].str.strip(".").str.lower() for i in range(4)}
-    title = bare[0].isin(CONSTANTS.titles)
-    words = [tokens[i + 1].where(title, tokens[i]) for i in range(3)]
-    words.append(tokens[3].where(~title))
-    count = sum(w.notna().astype(int) for w in words)
-    initial = words[1].str.strip(".").str.len() == 1
-    given, surname = words[0], words[1].where(count == 2, words[2])
-    simple = (count == 2) | ((count == 3) & initial)
-    simple &= ~text.str.contains(",", regex=False, na=False)
-    for word in (given, surname):
-        simple &= ~word.str.strip(".").str.lower().isin(particles)
-    return given.where(simple), surname.where(simple)
+    text = full.strip()
+    halves = text.split(",", 1)
+    if text.count(",") == 1 and len(halves[0].split()) == 1:
+        text = halves[1].strip() + " " + halves[0].strip()
+    words = text.split(maxsplit=3)
+    if words and words[0].strip(".").lower() in titles:
+        words = words[1:]
+    if "," in text or not (len(words) == 2 or (len(words) == 3 and len(words[1].strip(".")) == 1)):
+        return None, None
+    given, surname = words[0], words[-1]
+    if given.strip(".").lower() in particles or surname.strip(".").lower() in particles:
+        return None, None
+    return given, surname
 
 
-def _split_full_name(full: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Given name and surname from a full name: common layouts in bulk, the rest by
+def _split_one(
+    full: str, titles: frozenset[str], particles: frozenset[str]
+) -> tuple[str | None, str | None]:
+    """Given name and surname keys of one full name: the common layouts directly, the rest by
     nameparser, which is exact but slow, so only the hard cases pay for it."""
-    first, last = _simple_name_parts(full)
-    given = _apply(first, name_key)
-    surname = _apply(last, name_key)
-    hard = _apply(full.where(first.isna() | last.isna()), _split_with_nameparser)
-    given = given.fillna(hard.map(lambda p: p[0], na_action="ignore"))
-    surname = surname.fillna(hard.map(lambda p: p[1], na_action="ignore"))
-    return given.astype(object), surname.astype(object)
+    first, last = _simple_name_split(full, titles, particles)
+    if first is None or last is None:
+        return _split_with_nameparser(full)
+    return name_key(first), name_key(last)
+
+
+def _split_full_name(full: DistinctText) -> tuple[pd.Series, pd.Series]:
+    """Given name and surname from a full name, split once per distinct name."""
+    titles = frozenset(CONSTANTS.titles)
+    particles = _name_particles()
+    parts = [_split_one(value, titles, particles) for value in full.distinct]
+    given = full.spread(objects([p[0] for p in parts]))
+    return given, full.spread(objects([p[1] for p in parts]))
 
 
 def phone_keys(values: pd.Series | None, region: str | None) -> pd.Series | None:
     """E.164 for every value: numbers of the default region in the usual national or
-    international layouts are rewritten in bulk, using phonenumbers' own metadata for the
+    international layouts are rewritten directly, using phonenumbers' own metadata for the
     region's prefix and possible lengths; everything else is parsed by phonenumbers."""
     if values is None:
         return None
-    out = pd.Series(None, index=values.index, dtype=object)
+    return _phone_keys(DistinctText(values, strip=False), region)
+
+
+def _phone_keys(values: DistinctText, region: str | None) -> pd.Series:
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region) if region else None
-    if metadata is not None:
-        code = str(metadata.country_code)
-        digits = values.str.replace(r"[\s().\-/]", "", regex=True)
-        national = pd.Series(None, index=values.index, dtype=object)
-        for prefix in (f"+{code}", f"00{code}", code, metadata.national_prefix or None):
-            if prefix:
-                hit = national.isna() & digits.str.startswith(prefix, na=False)
-                national[hit] = digits[hit].str[len(prefix) :]
-        lengths = list(metadata.general_desc.possible_length)
-        good = national.str.fullmatch(r"[1-9]\d*", na=False) & national.str.len().isin(lengths)
-        out[good] = f"+{code}" + national[good]
-    rest = values.where(out.isna())
-    parsed = _apply(rest, lambda v: phone_key(v, region))
-    return out.fillna(parsed)
+    if metadata is None:
+        return values.apply(lambda v: phone_key(v, region))
+    code = str(metadata.country_code)
+    prefixes = [p for p in (f"+{code}", f"00{code}", code, metadata.national_prefix) if p]
+    lengths = frozenset(metadata.general_desc.possible_length)
+
+    def layout(value: str) -> str | None:
+        digits = _PHONE_PUNCTUATION.sub("", value)
+        for prefix in prefixes:
+            if digits.startswith(prefix):
+                national = digits[len(prefix) :]
+                if _NATIONAL_NUMBER.fullmatch(national) and len(national) in lengths:
+                    return f"+{code}{national}"
+                return None
+        return None
+
+    bulk = text_bulk.national_phones(code, prefixes, lengths)
+    found = text_bulk.keys(values.distinct, layout, bulk)
+    for position in np.flatnonzero(pd.isna(found)):
+        found[position] = phone_key(values.distinct[position], region)
+    return values.spread(found)
 
 
 def standardise(
     records: pd.DataFrame, contract: Contract, today: date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (identities, quarantine): canonical identity fields for every record."""
-    out = pd.DataFrame(
-        {
-            RECORD_ID: records[RECORD_ID],
-            DELIVERY: records[DELIVERY],
-            ROW_NUMBER: records[ROW_NUMBER],
-        }
-    )
     region = contract.standardise.default_region
+    out: dict[str, pd.Series | None] = {}
     for field in ("given_name", "surname", "street", "city", "region"):
-        out[field] = _apply(_mapped(records, contract, field), name_key)
+        out[field] = _keys(_mapped(records, contract, field), name_key)
     full = _mapped(records, contract, "full_name")
-    out["full_name"] = _apply(full, name_key)
+    out["full_name"] = _keys(full, name_key)
     if full is not None:
         # Parts mapped separately win; the split full name fills what they leave empty.
         given, surname = _split_full_name(full)
-        out["given_name"] = out["given_name"].fillna(given)
-        out["surname"] = out["surname"].fillna(surname)
-    out["email"] = _apply(_mapped(records, contract, "email"), email_key)
-    out["phone"] = phone_keys(_mapped(records, contract, "phone"), region)
-    out["postcode"] = _apply(_mapped(records, contract, "postcode"), postcode_key)
-    out["country"] = _apply(_mapped(records, contract, "country"), fold)
-    out["company"] = _apply(_mapped(records, contract, "company"), company_key)
-    out[EMAIL_DOMAIN] = out["email"].map(lambda e: e.split("@")[1], na_action="ignore")
-    domains = _apply(_mapped(records, contract, "company_domain"), domain_key)
-    derived = out[EMAIL_DOMAIN].where(~out[EMAIL_DOMAIN].isin(free_email_domains()))
-    out["company_domain"] = derived if domains is None else domains.fillna(derived)
+        out["given_name"] = given if out["given_name"] is None else out["given_name"].fillna(given)
+        out["surname"] = surname if out["surname"] is None else out["surname"].fillna(surname)
+    out["email"], out[EMAIL_DOMAIN] = _email_keys(_mapped(records, contract, "email"))
+    phone = _mapped(records, contract, "phone")
+    out["phone"] = None if phone is None else _phone_keys(phone, region)
+    postcode = _mapped(records, contract, "postcode")
+    out["postcode"] = _keys(postcode, postcode_key, text_bulk.postcode_keys)
+    out["country"] = _keys(_mapped(records, contract, "country"), fold)
+    out["company"] = _keys(_mapped(records, contract, "company"), company_key)
+    domains = _keys(_mapped(records, contract, "company_domain"), domain_key)
+    derived = out[EMAIL_DOMAIN]
+    if derived is not None:
+        derived = derived.where(~derived.isin(free_email_domains()))
+    if domains is None or derived is None:
+        out["company_domain"] = derived if domains is None else domains
+    else:
+        out["company_domain"] = domains.fillna(derived)
     out[SURNAME_KEY] = _apply(out["surname"], jellyfish.metaphone)
     quarantine = _standardise_dates(records, contract, out, today)
-    out = out.reindex(columns=IDENTITY_COLUMNS).astype(object)
-    out = out.where(out.notna(), None)
-    keep = ~out[ROW_NUMBER].astype(str).add(out[DELIVERY]).isin(
-        quarantine["row_number"].astype(str).add(quarantine["delivery"])
-    )
-    return out[keep].reset_index(drop=True), quarantine
+    out.update({RECORD_ID: records[RECORD_ID], DELIVERY: records[DELIVERY]})
+    out[ROW_NUMBER] = records[ROW_NUMBER]
+    keep = np.flatnonzero(~in_quarantine(records, quarantine))
+    identities = {name: _identity_column(out.get(name), keep) for name in IDENTITY_COLUMNS}
+    return pd.DataFrame(identities, columns=IDENTITY_COLUMNS), quarantine
+
+
+def _identity_column(values: pd.Series | None, keep: np.ndarray) -> np.ndarray:
+    """The kept rows of a column as objects, every missing value None."""
+    if values is None:
+        return np.full(len(keep), None, dtype=object)
+    column = values.to_numpy(dtype=object)[keep]
+    missing = pd.isna(column)
+    if missing.any():
+        column[missing] = None
+    return column
+
+
+def _email_keys(emails: DistinctText | None) -> tuple[pd.Series | None, pd.Series | None]:
+    """Canonical emails and their domains."""
+    if emails is None:
+        return None, None
+    keys = text_bulk.keys(emails.distinct, email_key, text_bulk.email_keys)
+    domains = objects([None if key is None else key.split("@")[1] for key in keys])
+    return emails.spread(keys), emails.spread(domains)
+
+
+def in_quarantine(records: pd.DataFrame, quarantine: pd.DataFrame) -> np.ndarray:
+    """Which records (by delivery and row number) have a row in `quarantine`."""
+    found = np.zeros(len(records), dtype=bool)
+    if quarantine.empty:
+        return found
+    deliveries = records[DELIVERY].to_numpy()
+    numbers = records[ROW_NUMBER]
+    for delivery, rows in quarantine.groupby("delivery", sort=False)["row_number"]:
+        found |= (deliveries == delivery) & numbers.isin(rows).to_numpy()
+    return found
 
 
 def _standardise_dates(
-    records: pd.DataFrame, contract: Contract, out: pd.DataFrame, today: date
+    records: pd.DataFrame, contract: Contract, out: dict[str, pd.Series | None], today: date
 ) -> pd.DataFrame:
     """Parse date_of_birth; unreadable or absurd dates send the row to quarantine, or with
     `standardise.bad_dates: missing` become missing values."""
@@ -292,18 +382,24 @@ def _standardise_dates(
         out["date_of_birth"] = None
         return pd.DataFrame(columns=QUARANTINE_COLUMNS)
     dayfirst = contract.standardise.default_region not in {"US", "CA", "PH"}
-    parsed = parse_dates(raw, dayfirst)
-    out["date_of_birth"] = parsed.map(lambda d: d.isoformat(), na_action="ignore")
-    unreadable = raw.notna() & parsed.isna()
-    absurd = (
-        parsed.map(lambda d: d.year < _OLDEST_BIRTH_YEAR or d > today, na_action="ignore")
-        .fillna(False)
-        .astype(bool)
-    )
+    # Each distinct text is parsed once; code -1 (missing) takes the extra last slot.
+    codes = raw.codes
+    parsed = parse_dates(pd.Series(raw.distinct, dtype=object), dayfirst).tolist()
+    readable = [not pd.isna(d) for d in parsed]
+    iso = [d.isoformat() if ok else None for d, ok in zip(parsed, readable, strict=True)]
+    absurd_dates = [
+        ok and (d.year < _OLDEST_BIRTH_YEAR or d > today)
+        for d, ok in zip(parsed, readable, strict=True)
+    ]
+    unreadable = np.array([*(not ok for ok in readable), False], dtype=bool)[codes]
+    absurd = np.array([*absurd_dates, False], dtype=bool)[codes]
     if contract.standardise.bad_dates == "missing":
-        out.loc[absurd, "date_of_birth"] = None
+        iso = [None if bad else value for value, bad in zip(iso, absurd_dates, strict=True)]
+        out["date_of_birth"] = raw.spread(objects(iso))
         return pd.DataFrame(columns=QUARANTINE_COLUMNS)
+    out["date_of_birth"] = raw.spread(objects(iso))
     column = contract.identity["date_of_birth"]
+    raw = raw.text()
     rows = []
     for mask, reason in ((unreadable, "unreadable date"), (absurd, "absurd date of birth")):
         for index in records.index[mask]:
