@@ -11,7 +11,8 @@ from assets.factory import build_definitions, resources
 from assets.privacy import retention
 from lineage_pipeline.privacy.retention import sweep
 from lineage_pipeline.settings import Settings
-from tests.privacy_support import build_template, copy_of, query, scalar
+from lineage_pipeline.warehouse import fingerprint
+from tests.privacy_support import build_template, copy_of, file_sha256, query, scalar
 
 AFTER_EXPIRY = datetime(2027, 10, 15)  # vendor values (365 days from 2026-10-01) expired
 AFTER_GRACE = datetime(2027, 11, 15)  # ... and past the 30-day grace
@@ -37,6 +38,37 @@ def test_nothing_expired_means_nothing_rewritten(warehouse: Settings):
     assert receipt.counts == {"customer_fields": 0, "values_expired": 0}
     assert warehouse.warehouse_path.stat().st_ino == inode
     assert scalar(warehouse, "SELECT count(*) FROM privacy_requests") == 0
+
+
+def test_nothing_expired_leaves_the_file_untouched_byte_for_byte(warehouse: Settings):
+    path = warehouse.warehouse_path
+    before, digest = fingerprint(path), file_sha256(path)
+    receipt = sweep(warehouse)
+    assert receipt.notes == ["nothing has expired; the warehouse was not rewritten"]
+    assert (fingerprint(path), file_sha256(path)) == (before, digest)
+    assert sorted(p.name for p in path.parent.iterdir()) == [f".{path.name}.lock", path.name]
+
+
+def test_only_customers_with_expired_values_are_rewritten_in_order(warehouse: Settings):
+    untouched = (
+        "SELECT * FROM customer_fields WHERE customer_id NOT IN "
+        "(SELECT customer_id FROM customer_fields WHERE source = 'vendor') "
+        "ORDER BY customer_id, field, source, valid_from"
+    )
+    before = query(warehouse, untouched)
+    profiles = query(warehouse, "SELECT * FROM customers ORDER BY customer_id")
+    assert set(before["customer_id"]) == {"C3", "C4", "C5", "C6"}  # no vendor values
+
+    receipt = sweep(replace(warehouse, pinned_now=AFTER_EXPIRY))
+    assert receipt.counts["customers_changed"] == 2  # C1 and C2 lose their vendor values
+    assert query(warehouse, untouched).equals(before)
+    after = query(warehouse, "SELECT * FROM customers ORDER BY customer_id")
+    assert list(after["customer_id"]) == list(profiles["customer_id"])
+    kept = ~profiles["customer_id"].isin(["C1", "C2"])
+    assert after[kept].reset_index(drop=True).equals(profiles[kept].reset_index(drop=True))
+    # Stored by customer, as a run stores it, so a lookup by customer_id reads one row group.
+    stored = query(warehouse, "SELECT customer_id FROM customer_fields")["customer_id"]
+    assert list(stored) == sorted(stored)
 
 
 def test_expired_values_leave_customers_and_views_then_history(warehouse: Settings):

@@ -1,12 +1,11 @@
 """Privacy commands: purposes, export-purpose, trace, export, erase, restrict, correct, retention.
 
-Each calls lineage_pipeline.privacy directly; those that change the warehouse rebuild it aside,
-swap it in, and log the request in privacy_requests.
+Each calls lineage_pipeline.privacy directly; those that change the warehouse rebuild it aside
+and swap it in; each request is logged in privacy_requests (an access request in place).
 """
 
-from __future__ import annotations
-
-import json
+# No `from __future__ import annotations` here: Typer would evaluate every string annotation
+# again on each start, a cost every point lookup (trace, export) pays.
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -21,7 +20,12 @@ from lineage_pipeline.commands.app import (
     console,
     settings_from,
 )
-from lineage_pipeline.commands.privacy_render import print_purposes, print_receipt, print_trace
+from lineage_pipeline.commands.privacy_render import (
+    print_json,
+    print_purposes,
+    print_receipt,
+    print_trace,
+)
 
 CustomerArgument = Annotated[str, typer.Argument(help="The customer id (first-party record id).")]
 
@@ -34,7 +38,7 @@ def _contracts(contracts: Path | None):
 
 def _emit(receipt, as_json: bool, title: str) -> None:
     if as_json:
-        console.print_json(json.dumps(receipt.as_dict()))
+        print_json(console, receipt.as_dict())
     else:
         print_receipt(console, receipt, title)
 
@@ -57,7 +61,7 @@ def purposes(contracts: ContractsOption = None, as_json: JsonOption = False) -> 
             }
             for p, uses in found.items()
         }
-        console.print_json(json.dumps(out))
+        print_json(console, out)
     else:
         print_purposes(console, found, loaded.taxonomy.purposes)
 
@@ -78,7 +82,7 @@ def export_purpose(
     frame = write(settings_from(None, warehouse).warehouse_path, purpose, out)
     summary = {"purpose": purpose, "file": str(out), "rows": len(frame), "columns": list(frame)}
     if as_json:
-        console.print_json(json.dumps(summary))
+        print_json(console, summary)
     else:
         console.print(
             f"Wrote {len(frame)} customers with columns {', '.join(frame.columns)} to {out}"
@@ -105,7 +109,7 @@ def trace(
     moment = as_of_moment(as_of) if as_of else None
     result = run_trace(settings_from(None, warehouse).warehouse_path, customer, field, moment)
     if as_json:
-        console.print_json(json.dumps(result))
+        print_json(console, result)
     else:
         print_trace(console, result)
 
@@ -131,7 +135,7 @@ def export_subject(
     settings = settings_from(contracts, warehouse)
     document, receipt = subject_access(settings, customer, _contracts(contracts))
     if out is None:
-        console.print_json(json.dumps(document, default=str))
+        print_json(console, document)
         return
     json_path, md_path = write_report(document, out)
     console.print(f"Wrote {json_path} and {md_path} (request {receipt.request_id})")

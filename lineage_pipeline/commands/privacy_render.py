@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,16 @@ from rich.table import Table
 if TYPE_CHECKING:  # the command line starts fast: the library loads only when a command runs
     from lineage_pipeline.privacy.purposes import PurposeUse
     from lineage_pipeline.privacy.requests import Receipt
+
+
+def print_json(console: Console, data: Any) -> None:
+    """`data` as JSON, the text Rich's print_json writes; highlighted only on a terminal (for a
+    pipe or a file the text is the same, and highlighting a subject-access document takes
+    tens of milliseconds)."""
+    if console.is_terminal:
+        console.print_json(data=data, default=str)
+    else:
+        console.file.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
 def print_receipt(console: Console, receipt: Receipt, title: str) -> None:
@@ -56,9 +67,9 @@ def print_trace(console: Console, result: dict[str, Any]) -> None:
         console.print("Nothing was held then.")
     for field in result["fields"]:
         console.print(f"\n[bold underline]{escape(field['field'])}[/bold underline]")
-        for value in field["values"]:
-            for line in _value_lines(value):
-                console.print(line, highlight=False)
+        # One print per field, not per line: each print is a whole Rich render.
+        lines = [line for value in field["values"] for line in _value_lines(value)]
+        console.print("\n".join(lines), highlight=False)
 
 
 def print_purposes(

@@ -13,8 +13,6 @@ import pandas as pd
 
 from lineage_pipeline import merge
 
-REPLACE_FIELDS = "SELECT * FROM swept_customer_fields"
-REPLACE_CUSTOMERS = "SELECT * FROM swept_customers"
 REPLACE_PERSON_FIELDS = (
     "SELECT * FROM old.main.customer_fields WHERE customer_id <> $id "
     "UNION ALL BY NAME SELECT * FROM person_customer_fields"

@@ -4,7 +4,8 @@ Output: one JSON-ready document with the person's rows in every personal table (
 `tables`), their values explained (source, supplier, licence, legal basis, purposes, retention,
 delivery checksum, current or history) and the purposes' meanings; plus an `access` row in
 `privacy_requests`. Invariant: `tables` holds exactly the rows `erase` would remove or keep
-hashed, since both use `selection.PREDICATES`.
+hashed, since both use `selection.PREDICATES`. The request is logged in place (`append`), not by
+rebuilding the file, unless a reader holds it open.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ import numpy as np
 import pandas as pd
 
 from lineage_pipeline.contracts import ContractSet
+from lineage_pipeline.privacy.append import append_log, session
 from lineage_pipeline.privacy.rebuild import Plan, rebuild
 from lineage_pipeline.privacy.requests import Receipt, add_log, new_request_id
 from lineage_pipeline.privacy.selection import subject_frames, subject_rows, tied_quarantine
 from lineage_pipeline.privacy.subject import load_subject
 from lineage_pipeline.settings import Settings
-from lineage_pipeline.warehouse import connect, operation_lock, require
+from lineage_pipeline.warehouse import operation_lock, require
 
 
 def jsonable(value: Any) -> Any:
@@ -47,7 +49,12 @@ def jsonable(value: Any) -> Any:
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: jsonable(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+    """The rows as JSON-ready dicts, read column by column (DataFrame.to_dict takes several
+    times longer, a noticeable share of a subject access)."""
+    names = list(frame.columns)
+    columns = [frame[name].to_numpy(dtype=object) for name in names]
+    rows = zip(*columns, strict=True)
+    return [{k: jsonable(v) for k, v in zip(names, row, strict=True)} for row in rows]
 
 
 def regions(contracts: ContractSet | None) -> dict[str, str | None]:
@@ -117,8 +124,10 @@ def subject_access(
     now = settings.now
     request_id = new_request_id("access", now)
     with operation_lock(path):
-        with connect(path) as con:
+        with session(path) as con:
             document, key = build_document(con, customer_id, contracts, now, request_id, path)
-        receipt = Receipt(request_id, "access", now, now, counts=dict(document["summary"]))
-        rebuild(path, request_id, add_log(Plan(), receipt, key), settings.pinned_now)
+            receipt = Receipt(request_id, "access", now, now, counts=dict(document["summary"]))
+            logged = append_log(con, path, receipt, key)
+        if not logged:  # a reader holds the file: log it by rebuilding beside the reader
+            rebuild(path, request_id, add_log(Plan(), receipt, key), settings.pinned_now)
     return document, receipt

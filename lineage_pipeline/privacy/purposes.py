@@ -25,13 +25,14 @@ from lineage_pipeline.privacy.sql_names import quote_identifier, quote_literal, 
 from lineage_pipeline.warehouse import connect, require
 
 SCHEMA_PREFIX = "purpose_"
-# Matches subject_keys.customer_key: sha256(salt || '|customer:' || customer_id).
-_RESTRICTED = """NOT EXISTS (
-    SELECT 1 FROM main.suppressions AS s
-    WHERE s.scope IN ({scopes})
-      AND s.subject_key = sha256(
-        (SELECT value FROM main.warehouse_settings WHERE key = 'subject_key_salt')
-        || '|customer:' || c.customer_id))"""
+# Matches subject_keys.customer_key: sha256(salt || '|customer:' || customer_id). An anti join,
+# not a correlated NOT EXISTS: DuckDB then pushes a filter on customer_id down to the scans, so
+# reading one customer from a view stays a point lookup.
+_RESTRICTED = """ANTI JOIN (
+    SELECT subject_key FROM main.suppressions WHERE scope IN ({scopes})
+) AS s ON s.subject_key = sha256(
+    (SELECT value FROM main.warehouse_settings WHERE key = 'subject_key_salt')
+    || '|customer:' || c.customer_id)"""
 
 
 def schema_name(purpose: str) -> str:
@@ -70,11 +71,11 @@ def view_sql(purpose: str, fields: list[str], clock: datetime | None) -> str:
         f"CREATE VIEW {quote_identifier(schema_name(purpose))}.customers AS\n"
         f"SELECT c.customer_id{columns}\n"
         "FROM main.customers AS c\n"
+        f"{_RESTRICTED.format(scopes=quote_literal('all') + ', ' + chain)}\n"
         "LEFT JOIN main.customer_fields AS f\n"
         "  ON f.customer_id = c.customer_id AND f.is_current AND f.valid_to IS NULL\n"
         f" AND (f.expires_at IS NULL OR f.expires_at > {_clock(clock)})\n"
         f" AND list_has_any(f.purposes, [{chain}])\n"
-        f"WHERE {_RESTRICTED.format(scopes=quote_literal('all') + ', ' + chain)}\n"
         "GROUP BY c.customer_id ORDER BY c.customer_id"
     )
 

@@ -1,10 +1,12 @@
 """Rebuild: the published warehouse and a plan of row changes in, a new file swapped in out.
 
-A privacy operation never edits the published file in place: DuckDB's DELETE, CHECKPOINT and
-VACUUM leave deleted values in the file's bytes. Instead every table is copied into a fresh file
-with the plan's rows left out or added, the purpose views are regenerated, and the new file is
-renamed over the old one. Invariant: readers see the old file or the new one, never a half-written
-one; operations hold a lock so two never interleave (one's change never overwrites another's).
+A privacy operation that removes or changes data never edits the published file in place:
+DuckDB's DELETE, CHECKPOINT and VACUUM leave deleted values in the file's bytes. Instead every
+table is copied into a fresh file with the plan's rows left out or added, the purpose views are
+regenerated, and the new file is renamed over the old one. (An access request removes nothing;
+it only appends its log row in place, see `append`.) Invariant: readers see the old file or
+the new one, never a half-written one; operations hold a lock so two never interleave (one's
+change never overwrites another's).
 """
 
 from __future__ import annotations

@@ -14,16 +14,26 @@ import pandas as pd
 from lineage_pipeline.privacy.sql_names import quote_identifier
 from lineage_pipeline.privacy.subject import Subject, tied_to
 
+# A table's predicate is the OR of its alternatives. Export selects each alternative on its own
+# (a lone `customer_id = $id` prunes by zonemap; OR-ed with a subquery it scans every row).
+ALTERNATIVES: dict[str, tuple[str, ...]] = {
+    "customer_fields": ("t.customer_id = $id",),
+    "customers": ("t.customer_id = $id",),
+    "corrections": ("t.customer_id = $id",),
+    "match_evidence": (
+        "t.customer_id = $id",
+        "EXISTS (SELECT 1 FROM subject_linked AS l "
+        "WHERE l.source = t.source AND l.source_record_id = t.source_record_id)",
+    ),
+    "suppressions": ("t.subject_key IN (SELECT subject_key FROM subject_keys)",),
+    "privacy_requests": ("t.subject_key IN (SELECT subject_key FROM subject_keys)",),
+    "quarantine": (
+        "EXISTS (SELECT 1 FROM subject_quarantine AS q WHERE q.source = t.source "
+        "AND q.delivery = t.delivery AND q.row_number = t.row_number)",
+    ),
+}
 PREDICATES: dict[str, str] = {
-    "customer_fields": "t.customer_id = $id",
-    "customers": "t.customer_id = $id",
-    "corrections": "t.customer_id = $id",
-    "match_evidence": "t.customer_id = $id OR EXISTS (SELECT 1 FROM subject_linked AS l "
-    "WHERE l.source = t.source AND l.source_record_id = t.source_record_id)",
-    "suppressions": "t.subject_key IN (SELECT subject_key FROM subject_keys)",
-    "privacy_requests": "t.subject_key IN (SELECT subject_key FROM subject_keys)",
-    "quarantine": "EXISTS (SELECT 1 FROM subject_quarantine AS q WHERE q.source = t.source "
-    "AND q.delivery = t.delivery AND q.row_number = t.row_number)",
+    table: " OR ".join(alternatives) for table, alternatives in ALTERNATIVES.items()
 }
 
 
@@ -43,11 +53,17 @@ def tied_quarantine(
 
 
 def subject_frames(subject: Subject, quarantine: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The frames the predicates read, to register on the connection that runs them."""
+    """The frames the predicates read, to register on the connection that runs them.
+
+    Text columns are typed `string` even when empty: DuckDB reads an empty object column as
+    type NULL and then plans the EXISTS as a scan of the whole table (seconds at 1M customers).
+    """
     return {
-        "subject_keys": pd.DataFrame({"subject_key": sorted(subject.keys)}),
-        "subject_linked": subject.linked_records.astype(str),
-        "subject_quarantine": quarantine.astype({"row_number": "int64"}),
+        "subject_keys": pd.DataFrame({"subject_key": sorted(subject.keys)}, dtype="string"),
+        "subject_linked": subject.linked_records.astype(str).astype("string"),
+        "subject_quarantine": quarantine.astype(
+            {"source": "string", "delivery": "string", "row_number": "int64"}
+        ),
     }
 
 
@@ -69,12 +85,11 @@ def subject_rows(
         ).fetchall()
     }
     out = {}
-    for table, predicate in PREDICATES.items():
+    for table in PREDICATES:
         if table not in present:
             out[table] = pd.DataFrame()
             continue
-        sql = f"SELECT * FROM main.{quote_identifier(table)} AS t WHERE {predicate}"  # noqa: S608 - registry names, fixed predicates
-        out[table] = con.execute(sql, params(table, subject.customer_id)).df()
+        out[table] = con.execute(select_query(table), params(table, subject.customer_id)).df()
     for name in frames:
         con.unregister(name)
     return out
@@ -83,6 +98,18 @@ def subject_rows(
 def params(table: str, customer_id: str) -> dict[str, object]:
     """The bound parameters of a table's predicate (DuckDB rejects unused ones)."""
     return {"id": customer_id} if "$id" in PREDICATES[table] else {}
+
+
+def select_query(table: str) -> str:
+    """The person's rows of `table`: each alternative in turn, a row only under the first it
+    meets, so the rows are exactly those the whole predicate selects."""
+    source = f"main.{quote_identifier(table)}"
+    parts, before = [], []
+    for alternative in ALTERNATIVES[table]:
+        unseen = "".join(f" AND ({b}) IS NOT TRUE" for b in before)
+        parts.append(f"SELECT * FROM {source} AS t WHERE ({alternative}){unseen}")  # noqa: S608 - registry name, fixed predicates
+        before.append(alternative)
+    return " UNION ALL ".join(parts)
 
 
 def keep_query(table: str) -> str:
