@@ -3,16 +3,19 @@
 They span tables or need the contracts, the clock or the suppressions: purposes within the
 taxonomy and the contract, nothing current past its expiry, links at or above their contract's
 threshold, nothing held for an erased subject, `customers` equal to the current values, and
-every delivery row accounted for.
+every delivery row accounted for. Each is evaluated column-wise (a predicate runs once per
+distinct combination of values, never once per row), so a million values take well under a
+second.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from lineage_pipeline.contracts import ContractSet
@@ -30,6 +33,8 @@ from lineage_pipeline.quality.results import (
 from lineage_pipeline.vocabulary import SUBJECT_REQUEST
 
 THIRD_PARTY_KINDS = ("purchased", "public")
+# What a value's description (`_value`) reads.
+DESCRIBED = ["customer_id", "field", "source", "source_record_id"]
 
 
 def _spec(name: str, description: str, severity: str = CRITICAL) -> CheckSpec:
@@ -121,9 +126,47 @@ def _value(row: Any) -> str:
     return f"{row.customer_id}.{row.field} from {row.source} record {row.source_record_id}"
 
 
+Codes = tuple[np.ndarray, Sequence[Any]]
+
+
+def _codes(column: pd.Series) -> Codes:
+    """Each row's value as a code into the column's distinct values (missing ones included)."""
+    return pd.factorize(column, use_na_sentinel=False)
+
+
+def _purposes(fields: pd.DataFrame) -> Codes:
+    """Each value's purposes as a code into the distinct purpose tuples. The rows of one merge
+    part share one list object, so lists are told apart by identity first, then by content."""
+    lists = fields["purposes"].to_numpy(dtype=object)
+    by_object, _ = pd.factorize(np.fromiter(map(id, lists), dtype=np.int64, count=len(lists)))
+    _, first = np.unique(by_object, return_index=True)
+    shown = [p if p is None or isinstance(p, float) else tuple(p) for p in lists[first]]
+    by_content, distinct = pd.factorize(pd.Series(shown, dtype=object), use_na_sentinel=False)
+    return by_content[by_object], distinct
+
+
+def _per_distinct(keys: list[Codes], index: pd.Index, flag: Callable[..., bool]) -> pd.Series:
+    """`flag(*values)` for every row, evaluated once per distinct combination of the keys'
+    values: a few dozen calls instead of one per row."""
+    shape = tuple(max(len(values), 1) for _, values in keys)
+    rows, combinations = pd.factorize(np.ravel_multi_index([c for c, _ in keys], shape))
+    flags = np.array(
+        [
+            flag(*(values[i] for (_, values), i in zip(keys, where, strict=True)))
+            for where in zip(*np.unravel_index(combinations, shape), strict=True)
+        ],
+        dtype=bool,
+    )
+    return pd.Series(flags[rows] if len(rows) else [], index=index, dtype=bool)
+
+
 def purposes_in_taxonomy(fields: pd.DataFrame, contracts: ContractSet, asset: str) -> QualityResult:
     known = set(contracts.taxonomy.purposes)
-    mask = fields["purposes"].map(lambda p: p is None or len(p) == 0 or not set(p) <= known)
+
+    def unknown(purposes: Any) -> bool:
+        return not isinstance(purposes, tuple) or len(purposes) == 0 or not set(purposes) <= known
+
+    mask = _per_distinct([_purposes(fields)], fields.index, unknown)
     bad = _sample(fields, mask, lambda r: f"{_value(r)}: {list(r.purposes or [])}")
     expected = f"purposes non-empty and within {sorted(known)}"
     return _counted(PURPOSES_IN_TAXONOMY, asset, bad, len(fields), expected)
@@ -141,12 +184,13 @@ def _granted(contracts: ContractSet) -> dict[tuple[str, str], set[str]]:
 
 def purposes_granted(fields: pd.DataFrame, contracts: ContractSet, asset: str) -> QualityResult:
     granted = _granted(contracts)
-    keys = zip(fields["source"], fields["field"], fields["purposes"], strict=True)
-    mask = pd.Series(
-        [not set(p if p is not None else []) <= granted.get((s, f), set()) for s, f, p in keys],
-        index=fields.index,
-        dtype=bool,
-    )
+
+    def beyond(source: Any, field: Any, purposes: Any) -> bool:
+        held = set(purposes) if isinstance(purposes, tuple) else set()
+        return not held <= granted.get((source, field), set())
+
+    keys = [_codes(fields["source"]), _codes(fields["field"]), _purposes(fields)]
+    mask = _per_distinct(keys, fields.index, beyond)
     bad = _sample(fields, mask, lambda r: f"{_value(r)}: {list(r.purposes or [])}")
     expected = "purposes within the contract's fields.<field>.purposes"
     return _counted(PURPOSES_GRANTED, asset, bad, len(fields), expected)
@@ -160,7 +204,8 @@ def nothing_expired(fields: pd.DataFrame, now: datetime, asset: str) -> QualityR
 
 
 def thresholds_met(fields: pd.DataFrame, contracts: ContractSet, asset: str) -> QualityResult:
-    third = fields[fields["source_kind"].isin(THIRD_PARTY_KINDS)]
+    third_party = fields["source_kind"].isin(THIRD_PARTY_KINDS)
+    third = fields.loc[third_party, [*DESCRIBED, "match_probability"]]
     threshold = third["source"].map({c.name: c.match.threshold for c in contracts.third_party})
     probability = third["match_probability"].astype(float)
     mask = ~(probability.between(0.0, 1.0) & (probability >= threshold))
@@ -195,7 +240,7 @@ def nothing_for_erased(
     asset: str,
     customer_identities: pd.DataFrame | None = None,
 ) -> QualityResult:
-    third = fields[fields["source_kind"].isin(THIRD_PARTY_KINDS)]
+    third = fields.loc[fields["source_kind"].isin(THIRD_PARTY_KINDS), DESCRIBED]
     erased = erased_customers(third["customer_id"], salt, erased_keys, customer_identities)
     mask = third["customer_id"].isin(erased)
     bad = _sample(third, mask, _value)
@@ -203,21 +248,52 @@ def nothing_for_erased(
     return _counted(NOTHING_FOR_ERASED, asset, bad, len(third), expected)
 
 
+def _first_row(ids: pd.Series, wanted: pd.Series) -> np.ndarray:
+    """The position of each wanted id among `ids` (its first, if repeated), or -1."""
+    codes, distinct = pd.factorize(
+        np.concatenate([ids.to_numpy(dtype=object), wanted.to_numpy(dtype=object)]),
+        use_na_sentinel=False,
+    )
+    first = np.full(len(distinct), -1, dtype=np.int64)
+    first[codes[: len(ids)][::-1]] = np.arange(len(ids))[::-1]  # the first occurrence wins
+    return first[codes[len(ids) :]]
+
+
+def _missing_as_none(values: np.ndarray) -> np.ndarray:
+    """Every missing cell as None, so that two missing cells compare equal."""
+    values[pd.isna(values)] = None
+    return values
+
+
 def customers_agree(customers: pd.DataFrame, fields: pd.DataFrame, asset: str) -> QualityResult:
-    current = fields[fields["is_current"].astype(bool)]
-    expected_cells = current.set_index(["customer_id", "field"])["value"]
+    """Compared on the customers grid (a row per customer, a column per field): each current
+    value is placed in its cell by position, so nothing is melted, indexed or joined."""
+    current = fields.loc[fields["is_current"].astype(bool), ["customer_id", "field", "value"]]
     columns = [c for c in customers.columns if c != "customer_id"]
-    shown = customers.melt(id_vars="customer_id", value_vars=columns, var_name="field")
-    shown = shown.set_index(["customer_id", "field"])["value"]
-    both = pd.concat({"shown": shown, "current": expected_cells}, axis=1)
-    differs = both["shown"].fillna("\0") != both["current"].fillna("\0")
-    sample = [
-        f"{customer}.{field}: customers has {both.at[(customer, field), 'shown']!r}, current "
-        f"value {both.at[(customer, field), 'current']!r}"
-        for customer, field in both.index[differs][:SAMPLE]
+    shown = customers[columns].to_numpy(dtype=object)
+    row = _first_row(customers["customer_id"], current["customer_id"])
+    column = pd.Index(columns).get_indexer(current["field"])
+    placed = (row >= 0) & (column >= 0)
+    row, column = row[placed], column[placed]
+    in_force = np.full(shown.shape, np.nan, dtype=object)
+    in_force[row, column] = current["value"].to_numpy(dtype=object)[placed]
+    differs = _missing_as_none(shown.copy()) != _missing_as_none(in_force.copy())
+    twice = pd.Series(row * len(columns) + column).duplicated().to_numpy()
+    differs[row[twice], column[twice]] = True  # a cell cannot equal two current values
+    elsewhere = current[~placed]  # no customers cell at all: differs unless the value is empty
+    unshown = elsewhere[elsewhere["value"].notna()]
+    cells = [
+        (customers["customer_id"].iat[r], columns[c], shown[r, c], in_force[r, c])
+        for c, r in np.argwhere(differs.T)[:SAMPLE]
     ]
+    cells += [(u.customer_id, u.field, np.nan, u.value) for u in unshown.head(SAMPLE).itertuples()]
+    sample = [
+        f"{customer}.{field}: customers has {has!r}, current value {value!r}"
+        for customer, field, has, value in cells[:SAMPLE]
+    ]
+    found = (int(differs.sum()) + len(unshown), sample)
     expected = "customers = pivot of customer_fields where is_current"
-    return _counted(CUSTOMERS_AGREE, asset, (int(differs.sum()), sample), len(both), expected)
+    return _counted(CUSTOMERS_AGREE, asset, found, shown.size + len(elsewhere), expected)
 
 
 def deliveries_balance(deliveries: pd.DataFrame, asset: str) -> QualityResult:

@@ -112,13 +112,17 @@ def _quote(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def describe_observed(result: Mapping, frame: pd.DataFrame) -> str:
-    """What GX observed, in words, quoting a few failing values with their file and row."""
+def describe_observed(result: Mapping, frame: pd.DataFrame, column: str | None = None) -> str:
+    """What GX observed, in words, quoting a few failing values with their file and row. With
+    the expectation's `column`, values are quoted from `frame` itself, as it holds them (GX may
+    have been shown them in another dtype)."""
     if "unexpected_count" in result:
         count, total = result["unexpected_count"], result.get("element_count", 0)
         text = f"{count} of {total} values unexpected"
         values: Sequence = result.get("partial_unexpected_list") or []
         indexes: Sequence = result.get("partial_unexpected_index_list") or []
+        if column in frame and all(0 <= int(i) < len(frame) for i in indexes):
+            values = [frame[column].iat[int(i)] for i in indexes]
         quoted = [
             _location(frame, int(i)) if v is None else f"{_quote(v)} ({_location(frame, int(i))})"
             for v, i in zip(values[:SAMPLE], indexes[:SAMPLE], strict=False)

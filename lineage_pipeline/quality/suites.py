@@ -1,12 +1,12 @@
-"""Expectation suites: GX 1.x suite JSON in `expectations/` in, results of validating a
-DataFrame out.
+"""Expectation suites: GX 1.x suite JSON in `expectations/` in, bound suites (and their GX form)
+out; `validation` runs them.
 
 Each expectation names its check (`meta.check`, a predicate) and severity (`critical` blocks
 publishing, `warning` does not). `{"$PARAMETER": name}` values, column names included, are bound
 from the contracts before GX sees the suite, so the checks are known when the Dagster
-definitions load. GX is imported only when a suite is validated: the import takes seconds.
-Invariant: every expectation yields exactly one result, matched by check name, since GX returns
-results in its own order.
+definitions load. GX is imported only when a suite is converted to GX or validated: the import
+takes seconds. Invariant: check names are unique within a bound suite, so every expectation's
+result can be found by its check name (GX returns results in its own order).
 """
 
 from __future__ import annotations
@@ -19,16 +19,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from lineage_pipeline.errors import LineageError
-from lineage_pipeline.quality.results import (
-    SEVERITIES,
-    CheckSpec,
-    QualityResult,
-    describe_expected,
-    describe_observed,
-)
+from lineage_pipeline.quality.results import SEVERITIES, CheckSpec
 
 SUITES_ENV = "LINEAGE_EXPECTATIONS"
 PARAMETER = "$PARAMETER"
@@ -121,18 +113,6 @@ def bind(suite: Suite, parameters: Mapping[str, Any]) -> Suite:
     return Suite(suite.name, bound)
 
 
-@cache
-def _batch_definition() -> Any:
-    """One ephemeral GX context and pandas data source per process (the import is slow)."""
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    asset = context.data_sources.add_pandas("lineage_frames").add_dataframe_asset("frame")
-    return asset.add_batch_definition_whole_dataframe("whole_frame")
-
-
 def to_gx_suite(suite: Suite) -> Any:
     """The bound suite as a GX ExpectationSuite (each expectation keeps its check in meta)."""
     from great_expectations.core.expectation_suite import ExpectationSuite
@@ -150,49 +130,3 @@ def to_gx_suite(suite: Suite) -> Any:
             for e in suite.expectations
         ],
     )
-
-
-def validate(suite: Suite, frame: pd.DataFrame, asset: str) -> list[QualityResult]:
-    """Validate a bound suite on a DataFrame; results in suite order, one per expectation."""
-    frame = frame.reset_index(drop=True)
-    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
-    outcome = batch.validate(to_gx_suite(suite), result_format="SUMMARY")
-    by_check = {r.expectation_config.meta["check"]: r for r in outcome.results}
-    results = []
-    for e in suite.expectations:
-        found = by_check[e.check]
-        failure = (found.exception_info or {}).get("exception_message")
-        observed = (
-            f"could not evaluate: {failure}" if failure else describe_observed(found.result, frame)
-        )
-        results.append(
-            QualityResult(
-                suite=suite.name,
-                asset=asset,
-                expectation=e.check,
-                column=e.kwargs.get("column"),
-                success=bool(found.success),
-                observed=observed,
-                expected=describe_expected(e.type, e.kwargs),
-                severity=e.severity,
-            )
-        )
-    return results
-
-
-def validate_per_delivery(suite: Suite, frame: pd.DataFrame, asset: str) -> list[QualityResult]:
-    """Validate each delivery (`_delivery`) on its own; a check fails if any delivery fails it,
-    and its observed value names the failing deliveries."""
-    if len(frame):
-        groups = {Path(str(k)).name: g for k, g in frame.groupby("_delivery", sort=True)}
-    else:
-        groups = {"(no rows)": frame}
-    runs = {name: validate(suite, group, asset) for name, group in groups.items()}
-    combined = []
-    for position, first in enumerate(next(iter(runs.values()))):
-        outcomes = {name: run[position] for name, run in runs.items()}
-        failed = {name: r for name, r in outcomes.items() if not r.success}
-        shown = failed or outcomes
-        observed = "; ".join(f"{name}: {r.observed}" for name, r in shown.items())
-        combined.append(replace(first, success=not failed, observed=observed))
-    return combined

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from lineage_pipeline.contracts import Contract, ContractSet
@@ -18,7 +19,6 @@ from lineage_pipeline.ingest import (
     MAX_FIELD_LENGTH,
     RECORD_ID,
     ROW_NUMBER,
-    SourceRecords,
 )
 from lineage_pipeline.link import LinkResult
 from lineage_pipeline.merge import FIELD_COLUMNS
@@ -31,24 +31,45 @@ GIVEN_FIELDS = ("email", "phone")
 LINK_COLUMNS = [RECORD_ID, DELIVERY, "customer_id", "match_probability"]
 
 
-def _blank_as_missing(frame: pd.DataFrame) -> pd.DataFrame:
-    text = frame.astype(object)
-    stripped = text.apply(lambda column: column.map(str.strip, na_action="ignore"))
-    return text.where(stripped.notna() & (stripped != ""), None)
+def _blank_as_missing(column: pd.Series) -> np.ndarray:
+    """The column's own values (the same string objects), with blank or missing cells None."""
+    values = column.to_numpy(dtype=object, copy=True)
+    try:
+        blank = (column.astype(object).str.strip() == "").to_numpy()
+    except AttributeError:  # not one string in the column (a numeric parquet column): no blanks
+        blank = np.zeros(len(values), dtype=bool)
+    values[blank | pd.isna(values)] = None
+    return values
 
 
-def delivery_view(records: SourceRecords, contract: Contract) -> pd.DataFrame:
-    """The kept rows as (delivery, row, column, value) triples over the contract's columns.
+def _codes(codes: np.ndarray, categories: int) -> np.ndarray:
+    """Categorical codes in the narrowest integer that holds them (one byte a cell, mostly)."""
+    return codes.astype(np.int8 if categories < 127 else np.int32)
+
+
+def delivery_view(rows: pd.DataFrame, contract: Contract) -> pd.DataFrame:
+    """Kept rows as (delivery, row, column, value) triples over the contract's columns.
 
     One long frame lets one expectation cover every column (and name the failing one); blank
-    cells are missing.
+    cells are missing. Built column by column rather than melted: `value` holds the rows' own
+    string objects and `column` and `_delivery` are categorical, about 18 bytes a cell.
     """
-    columns = [c for c in contract.mapped_columns() if c in records.records]
-    wide = _blank_as_missing(records.records[columns])
-    wide[DELIVERY] = records.records[DELIVERY].to_numpy()
-    wide[ROW_NUMBER] = records.records[ROW_NUMBER].to_numpy()
-    long = wide.melt(id_vars=[DELIVERY, ROW_NUMBER], var_name="column", value_name="value")
-    return long.astype({"value": object}).where(long.notna(), None)
+    columns = [c for c in contract.mapped_columns() if c in rows]
+    count, width = len(rows), len(columns)
+    values = np.empty(count * width, dtype=object)
+    for position, column in enumerate(columns):
+        values[position * count : (position + 1) * count] = _blank_as_missing(rows[column])
+    deliveries, names = pd.factorize(rows[DELIVERY])
+    delivery_codes = np.tile(_codes(deliveries, len(names)), width)
+    column_codes = np.repeat(_codes(np.arange(width), width), count)
+    return pd.DataFrame(
+        {
+            DELIVERY: pd.Categorical.from_codes(delivery_codes, categories=list(names)),
+            ROW_NUMBER: np.tile(rows[ROW_NUMBER].to_numpy(dtype=np.int64), width),
+            "column": pd.Categorical.from_codes(column_codes, categories=columns),
+            "value": values,
+        }
+    )
 
 
 def delivery_parameters(contract: Contract) -> dict[str, Any]:

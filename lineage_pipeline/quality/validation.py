@@ -1,0 +1,121 @@
+"""Validating a bound suite with Great Expectations: a DataFrame in, one QualityResult per
+expectation out, in suite order (GX returns results in its own order).
+
+One ephemeral GX context per process; each batch of `batches` is one GX validation, and
+observed values are described from the frame as given (file, row and column of a failure).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from lineage_pipeline.ingest import DELIVERY
+from lineage_pipeline.quality.batches import batches
+from lineage_pipeline.quality.results import (
+    SAMPLE,
+    QualityResult,
+    describe_expected,
+    describe_observed,
+)
+from lineage_pipeline.quality.suites import Expectation, Suite, to_gx_suite
+
+# SUMMARY keeps the positions of the failing values (for "file row N"); a few are enough.
+RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE}
+
+
+@cache
+def _batch_definition() -> Any:
+    """One ephemeral GX context and pandas data source per process (the import is slow)."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    asset = context.data_sources.add_pandas("lineage_frames").add_dataframe_asset("frame")
+    return asset.add_batch_definition_whole_dataframe("whole_frame")
+
+
+def _run(suite: Suite, expectations: list[Expectation], frame: pd.DataFrame) -> dict[str, Any]:
+    """One GX validation of `expectations` on `frame`: its results by check name."""
+    # The validator Batch.validate and ValidationDefinition.run both build, made directly: a
+    # Batch would load (fingerprint) the frame once more before validating it.
+    from great_expectations.validator.v1_validator import Validator
+
+    validator = Validator(
+        batch_definition=_batch_definition(),
+        batch_parameters={"dataframe": frame},
+        result_format=RESULT_FORMAT,
+    )
+    outcome = validator.validate_expectation_suite(
+        to_gx_suite(replace(suite, expectations=tuple(expectations)))
+    )
+    return {r.expectation_config.meta["check"]: r for r in outcome.results}
+
+
+def _result(
+    expectation: Expectation, found: Any, frame: pd.DataFrame, suite: str, asset: str
+) -> QualityResult:
+    failure = (found.exception_info or {}).get("exception_message")
+    observed = (
+        f"could not evaluate: {failure}"
+        if failure
+        else describe_observed(found.result, frame, expectation.kwargs.get("column"))
+    )
+    return QualityResult(
+        suite=suite,
+        asset=asset,
+        expectation=expectation.check,
+        column=expectation.kwargs.get("column"),
+        success=bool(found.success),
+        observed=observed,
+        expected=describe_expected(expectation.type, expectation.kwargs),
+        severity=expectation.severity,
+    )
+
+
+def validate(suite: Suite, frame: pd.DataFrame, asset: str) -> list[QualityResult]:
+    """Validate a bound suite on a DataFrame; results in suite order, one per expectation."""
+    if not frame.index.equals(pd.RangeIndex(len(frame))):
+        frame = frame.copy(deep=False)  # GX reports failing rows by index: make it positions
+        frame.index = pd.RangeIndex(len(frame))
+    found: dict[str, Any] = {}
+    for batch in batches(frame, list(suite.expectations)):
+        found |= _run(suite, batch.expectations, batch.frame)
+    return [_result(e, found[e.check], frame, suite.name, asset) for e in suite.expectations]
+
+
+def _groups(frame: pd.DataFrame) -> Iterable[tuple[str, pd.DataFrame]]:
+    if not len(frame):
+        yield "(no rows)", frame
+        return
+    for key, group in frame.groupby(DELIVERY, sort=True, observed=True):
+        yield Path(str(key)).name, group
+
+
+def validate_per_delivery(
+    suite: Suite,
+    frame: pd.DataFrame,
+    asset: str,
+    view: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+) -> list[QualityResult]:
+    """Validate each delivery (`_delivery`) on its own; a check fails if any delivery fails it,
+    and its observed value names the failing deliveries. `view`, when given, turns one
+    delivery's rows into the frame the suite reads (built and dropped one delivery at a time)."""
+    runs: Mapping[str, list[QualityResult]] = {
+        name: validate(suite, view(group) if view else group, asset)
+        for name, group in _groups(frame)
+    }
+    combined = []
+    for position, first in enumerate(next(iter(runs.values()))):
+        outcomes = {name: run[position] for name, run in runs.items()}
+        failed = {name: r for name, r in outcomes.items() if not r.success}
+        shown = failed or outcomes
+        observed = "; ".join(f"{name}: {r.observed}" for name, r in shown.items())
+        combined.append(replace(first, success=not failed, observed=observed))
+    return combined
