@@ -3,6 +3,7 @@
 import dagster as dg
 
 from assets.checks import quality_checks
+from assets.deliveries import delivery_sensor, pipeline_jobs
 from assets.privacy import (
     privacy_request_job,
     request_sensor,
@@ -26,28 +27,43 @@ def all_assets(settings: Settings) -> list[dg.AssetsDefinition]:
     contracts = load_contracts(settings.contracts_dir)
     made: list[dg.AssetsDefinition] = [published_state]
     for contract in contracts.contracts:
-        made.extend(source_assets(contract, contracts.first_party))
+        made.extend(source_assets(contract, contracts.first_party, settings.link_buckets))
     made.extend(warehouse_assets(contracts))
     made.extend(quality_checks(contracts))
     return made
 
 
-def resources(settings: Settings) -> dict[str, object]:
-    return {
+def resources(settings: Settings, io_manager: dg.IOManager | None = None) -> dict[str, object]:
+    """The settings resource; `io_manager` replaces Dagster's default (files in its storage)."""
+    made: dict[str, object] = {
         "lineage": LineageSettings(
             contracts_dir=str(settings.contracts_dir.resolve()),
             warehouse_path=str(settings.warehouse_path.resolve()),
             now=settings.pinned_now.isoformat() if settings.pinned_now else "",
         )
     }
+    if io_manager is not None:
+        made["io_manager"] = dg.IOManagerDefinition.hardcoded_io_manager(io_manager)
+    return made
 
 
-def build_definitions(settings: Settings) -> dg.Definitions:
+def build_definitions(
+    settings: Settings,
+    io_manager: dg.IOManager | None = None,
+    executor: dg.ExecutorDefinition = EXECUTOR,
+) -> dg.Definitions:
+    """`executor`: steps in one process by default; a parallel executor runs link buckets at
+    once (only `warehouse` and `retention` write the DuckDB file, one after the other)."""
+    contracts = load_contracts(settings.contracts_dir)
+    watched = [c for c in contracts.contracts if not c.is_first_party]
     return dg.Definitions(
         assets=[*all_assets(settings), retention],
-        jobs=[retention_job, privacy_request_job],
+        jobs=[*pipeline_jobs(contracts), retention_job, privacy_request_job],
         schedules=[retention_schedule],
-        sensors=[request_sensor(requests_folder(settings))],
-        resources=resources(settings),
-        executor=EXECUTOR,
+        sensors=[
+            *(delivery_sensor(c, contracts) for c in watched),
+            request_sensor(requests_folder(settings)),
+        ],
+        resources=resources(settings, io_manager),
+        executor=executor,
     )

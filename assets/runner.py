@@ -1,4 +1,9 @@
-"""Run every asset headless in a temporary Dagster instance, reporting progress as steps end."""
+"""Run the pipeline headless in a temporary Dagster instance, reporting progress as steps end.
+
+Deliveries are partitions, so one pipeline run is several Dagster runs in one process: one
+`ingest_<source>` run per delivery file, then `publish_warehouse`, which reads them all. Values
+pass between the runs in memory. A failed ingestion stops before anything is published.
+"""
 
 import uuid
 from collections.abc import Callable
@@ -8,35 +13,110 @@ import dagster as dg
 from dagster._core.events import DagsterEventType  # the event-type enum is not re-exported
 
 from assets.checks import evaluation_result
+from assets.deliveries import PUBLISH_JOB, delivery_partitions
 from assets.factory import build_definitions
+from assets.storage import InProcessIOManager
+from lineage_pipeline.contracts import load_contracts
+from lineage_pipeline.deliveries import delivery_keys
 from lineage_pipeline.settings import Settings
 
 
 @dataclass
 class RunOutcome:
-    run_id: str
+    run_id: str  # the publishing run: the warehouse's `runs` row
     success: bool
     steps: int
     failures: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
+    results: list[dg.ExecuteInProcessResult] = field(default_factory=list)
+
+    def check_evaluations(self) -> list[dg.AssetCheckEvaluation]:
+        return [e for r in self.results for e in r.get_asset_check_evaluations()]
+
+    @property
+    def materialised(self) -> set[str]:
+        """Assets (with `[partition]` where partitioned) materialised by any of the runs."""
+        names = set()
+        for result in self.results:
+            for event in result.get_asset_materialization_events():
+                m = event.event_specific_data.materialization
+                names.add(
+                    m.asset_key.to_user_string() + (f"[{m.partition}]" if m.partition else "")
+                )
+        return names
 
 
-def step_count(defs: dg.Definitions) -> int:
-    return len(list(defs.resolve_implicit_global_asset_job_def().graph.node_defs))
+@dataclass(frozen=True)
+class PlannedRun:
+    job: str
+    partition: str | None = None
+
+
+def planned_runs(settings: Settings) -> list[PlannedRun]:
+    """One ingestion run per delivery of each partitioned source, then the publishing run."""
+    runs = [
+        PlannedRun(f"ingest_{c.name}", key)
+        for c in load_contracts(settings.contracts_dir).contracts
+        if delivery_partitions(c)
+        for key in delivery_keys(c)
+    ]
+    return [*runs, PlannedRun(PUBLISH_JOB)]
+
+
+def _steps(graph: dg.GraphDefinition) -> int:
+    """Ops in a graph, counting inside graph-backed assets (a bucketed links asset)."""
+    return sum(
+        _steps(node.definition) if isinstance(node.definition, dg.GraphDefinition) else 1
+        for node in graph.nodes
+    )
+
+
+def step_count(defs: dg.Definitions, runs: list[PlannedRun]) -> int:
+    return sum(_steps(defs.resolve_job_def(r.job).graph) for r in runs)
+
+
+def _register_deliveries(settings: Settings, instance: dg.DagsterInstance) -> None:
+    for contract in load_contracts(settings.contracts_dir).contracts:
+        partitions = delivery_partitions(contract)
+        if partitions is not None:
+            instance.add_dynamic_partitions(partitions.name, delivery_keys(contract))
 
 
 def run_pipeline(
     settings: Settings,
     on_step: Callable[[str, bool], None] | None = None,
     log_level: str = "WARNING",
+    on_plan: Callable[[int], None] | None = None,
 ) -> RunOutcome:
-    """Materialise every asset; `on_step(step_key, succeeded)` is called as each step ends."""
-    defs = build_definitions(settings)
-    job = defs.resolve_implicit_global_asset_job_def()
+    """Ingest every delivery and publish; `on_plan(total_steps)` is called once the runs are
+    known, and `on_step(step_key, succeeded)` as each step ends."""
+    defs = build_definitions(settings, io_manager=InProcessIOManager())
+    runs = planned_runs(settings)
     instance = dg.DagsterInstance.ephemeral()
-    run_id = str(uuid.uuid4())  # Dagster run ids are uuid4 strings
-    outcome = RunOutcome(run_id=run_id, success=False, steps=len(job.graph.node_defs))
+    _register_deliveries(settings, instance)
+    outcome = RunOutcome(run_id="", success=False, steps=step_count(defs, runs))
+    if on_plan:
+        on_plan(outcome.steps)
+    for planned in runs:
+        run_id = str(uuid.uuid4())  # Dagster run ids are uuid4 strings
+        outcome.run_id = run_id
+        instance.add_event_listener(run_id, _listener(outcome, on_step))
+        result = defs.resolve_job_def(planned.job).execute_in_process(
+            instance=instance,
+            run_id=run_id,
+            partition_key=planned.partition,
+            raise_on_error=False,
+            # The progress bar and summary speak for the run; Dagster's own log only for trouble.
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        )
+        outcome.results.append(result)
+        if not result.success:
+            return outcome
+    outcome.success = True
+    return outcome
 
+
+def _listener(outcome: RunOutcome, on_step: Callable[[str, bool], None] | None):
     def listen(record) -> None:
         event = record.dagster_event
         if event is None:
@@ -53,14 +133,4 @@ def run_pipeline(
             if not evaluation.passed:
                 outcome.failed_checks.append(evaluation_result(evaluation).message())
 
-    instance.add_event_listener(run_id, listen)
-    result = job.execute_in_process(
-        instance=instance,
-        run_id=run_id,
-        raise_on_error=False,
-        resources={"io_manager": dg.mem_io_manager},  # headless: nothing to inspect later
-        # The progress bar and summary speak for the run; Dagster's own log only for trouble.
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-    )
-    outcome.success = result.success
-    return outcome
+    return listen

@@ -1,32 +1,56 @@
-"""Per-source assets generated from the contracts: records, identities and links.
+"""Per-source assets generated from the contracts: records, identities and links (linkage.py).
 
 A new contract file adds its three assets with no code change.
 """
 
-import dagster as dg
-import pandas as pd
+from typing import Any
 
+import dagster as dg
+
+from assets.deliveries import (
+    as_records,
+    delivered_keys,
+    delivery_partitions,
+    records_input,
+)
+from assets.linkage import links_asset
 from assets.metadata import markdown_table, source_key, table_metadata
 from assets.resources import LineageSettings
 from lineage_pipeline.contracts import Contract
-from lineage_pipeline.ingest import SourceRecords, ingest_source
-from lineage_pipeline.link import LinkResult, link_source
-from lineage_pipeline.link.histogram import probability_histogram
-from lineage_pipeline.stages import StandardisedSource, customer_index, standardise_source
+from lineage_pipeline.deliveries import delivery_path, ingest_delivery, ingest_source
+from lineage_pipeline.ingest import SourceRecords
+from lineage_pipeline.stages import StandardisedSource, standardise_source
 from lineage_pipeline.warehouse import WarehouseState
 
 
+def _ingest(context: dg.AssetExecutionContext, contract: Contract, now) -> SourceRecords:
+    """The run's delivery (a partition), or every delivery of an unpartitioned source."""
+    if delivery_partitions(contract) is None:  # first-party: read whole, in any run
+        return ingest_source(contract, now)
+    path = delivery_path(contract, context.partition_key)
+    if not path.is_file():
+        raise dg.Failure(
+            f"{contract.name}: delivery {context.partition_key!r} is no longer at {path}. "
+            "Put the file back, or let the sensor remove the partition."
+        )
+    return ingest_delivery(contract, path, now)
+
+
 def records_asset(contract: Contract) -> dg.AssetsDefinition:
+    partitions = delivery_partitions(contract)
+    what = "one" if partitions else "every"
+
     @dg.asset(
         key=source_key(contract.name, "records"),
         group_name=contract.name,
-        description=f"Rows of every {contract.name} delivery ({contract.supplier}), read as "
+        description=f"Rows of {what} {contract.name} delivery ({contract.supplier}), read as "
         "text; bad rows quarantined, bad files rejected.",
         kinds={contract.delivery.format},
         tags={"source_kind": contract.kind},
+        partitions_def=partitions,
     )
     def records(context: dg.AssetExecutionContext, lineage: LineageSettings) -> SourceRecords:
-        result = ingest_source(contract, lineage.settings().now)
+        result = _ingest(context, contract, lineage.settings().now)
         deliveries = [
             {
                 "file": d.path.rsplit("/", 1)[-1],
@@ -57,10 +81,7 @@ def identities_asset(contract: Contract) -> dg.AssetsDefinition:
     @dg.asset(
         key=source_key(contract.name, "identities"),
         group_name=contract.name,
-        ins={
-            "records": dg.AssetIn(key=source_key(contract.name, "records")),
-            "published_state": dg.AssetIn(key="published_state"),
-        },
+        ins={"records": records_input(contract), "published_state": dg.AssetIn("published_state")},
         description=f"Canonical identity fields of each {contract.name} record; erased "
         "subjects removed.",
         kinds={"pandas"},
@@ -68,9 +89,10 @@ def identities_asset(contract: Contract) -> dg.AssetsDefinition:
     def identities(
         context: dg.AssetExecutionContext,
         lineage: LineageSettings,
-        records: SourceRecords,
+        records: Any,  # SourceRecords, or {delivery: SourceRecords} when partitioned
         published_state: WarehouseState,
     ) -> StandardisedSource:
+        records = as_records(contract, records)
         result = standardise_source(
             records,
             contract,
@@ -83,6 +105,7 @@ def identities_asset(contract: Contract) -> dg.AssetsDefinition:
                 **table_metadata(result.identities),
                 "rows_quarantined": len(result.quarantine),
                 "rows_suppressed": len(result.suppressed),
+                **_deliveries_read(delivered_keys(contract, records)),
             }
         )
         return result
@@ -90,61 +113,15 @@ def identities_asset(contract: Contract) -> dg.AssetsDefinition:
     return identities
 
 
-def links_asset(contract: Contract, customers_contract: Contract) -> dg.AssetsDefinition:
-    @dg.asset(
-        key=source_key(contract.name, "links"),
-        group_name=contract.name,
-        ins={
-            "identities": dg.AssetIn(key=source_key(contract.name, "identities")),
-            "customers": dg.AssetIn(key=source_key(customers_contract.name, "identities")),
-        },
-        description=f"{contract.name} records linked to customers by recordlinkage and a "
-        f"Fellegi-Sunter model (threshold {contract.match.threshold}).",
-        kinds={"recordlinkage"},
-    )
-    def links(
-        context: dg.AssetExecutionContext,
-        identities: StandardisedSource,
-        customers: StandardisedSource,
-    ) -> LinkResult:
-        customer_identities, customer_ids = customer_index(customers)
-        result = link_source(contract, identities.identities, customer_identities, customer_ids)
-        rate = (
-            result.linked_records / len(identities.identities) if len(identities.identities) else 0
-        )
-        passes = [
-            {"pass": k, "pairs": "skipped: not selective at this size" if v < 0 else v}
-            for k, v in result.candidates_per_pass.items()
-        ]
-        context.add_output_metadata(
-            {
-                **table_metadata(result.links),
-                "candidate_pairs": result.candidate_pairs,
-                "candidates_per_pass": markdown_table(passes),
-                "linked_records": result.linked_records,
-                "match_rate": dg.MetadataValue.float(round(rate, 4)),
-                "match_probability_histogram": dg.MetadataValue.md(
-                    probability_histogram(result.probabilities, contract.match.threshold)
-                ),
-                "decisions": dg.MetadataValue.json(
-                    result.evidence["decision"].value_counts().to_dict()
-                    if not result.evidence.empty
-                    else {}
-                ),
-            }
-        )
-        return result
-
-    return links
+def _deliveries_read(keys: list[str]) -> dict:
+    """For a partitioned source, which deliveries this run read (the ones ingested so far)."""
+    return {"deliveries_read": dg.MetadataValue.json(keys)} if keys else {}
 
 
-def source_assets(contract: Contract, customers_contract: Contract) -> list[dg.AssetsDefinition]:
+def source_assets(
+    contract: Contract, customers_contract: Contract, link_buckets: int = 1
+) -> list[dg.AssetsDefinition]:
     made = [records_asset(contract), identities_asset(contract)]
     if not contract.is_first_party:
-        made.append(links_asset(contract, customers_contract))
+        made.append(links_asset(contract, customers_contract, link_buckets))
     return made
-
-
-def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    frames = [f for f in frames if not f.empty]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

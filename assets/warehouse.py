@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import dagster as dg
 import pandas as pd
 
-from assets.checks import publish_gate
+from assets.checks import delivery_check_results, publish_gate
+from assets.deliveries import as_records, delivered_keys, records_input
 from assets.metadata import (
     field_lineage,
     field_tags,
@@ -20,10 +21,12 @@ from lineage_pipeline import assemble, merge
 from lineage_pipeline.contracts import ContractSet
 from lineage_pipeline.ingest import RECORD_ID, SourceRecords
 from lineage_pipeline.link import LinkResult
+from lineage_pipeline.link.histogram import probability_histogram
 from lineage_pipeline.merge import SourceValues
 from lineage_pipeline.privacy.purposes import create_purpose_views, purposes_table
 from lineage_pipeline.publish import publish, remove_stale_builds
 from lineage_pipeline.quality.results import quality_history, summarise
+from lineage_pipeline.report import summary_markdown
 from lineage_pipeline.stages import StandardisedSource
 from lineage_pipeline.warehouse import read_state
 
@@ -40,8 +43,18 @@ def _ins(contracts: ContractSet, kinds: tuple[str, ...]) -> dict[str, dg.AssetIn
         for kind in kinds:
             if kind == "links" and contract.is_first_party:
                 continue
-            ins[f"{contract.name}__{kind}"] = dg.AssetIn(key=source_key(contract.name, kind))
+            ins[f"{contract.name}__{kind}"] = (
+                records_input(contract)
+                if kind == "records"
+                else dg.AssetIn(key=source_key(contract.name, kind))
+            )
     return ins
+
+
+def _records(contracts: ContractSet, inputs: Mapping[str, object]) -> dict[str, SourceRecords]:
+    """Each source's records input as one SourceRecords (deliveries joined)."""
+    loaded = _by_source(inputs, "__records")
+    return {c.name: as_records(c, loaded[c.name]) for c in contracts.contracts}
 
 
 @dg.asset(group_name="previous_warehouse", kinds={"duckdb"})
@@ -53,6 +66,8 @@ def published_state(context: dg.AssetExecutionContext, lineage: LineageSettings)
     context.add_output_metadata(
         {
             "warehouse": str(path),
+            # rows carried into the next warehouse: suppressions, corrections, history
+            "dagster/row_count": sum(len(t) for t in state.tables.values()),
             "stale_builds_removed": len(removed),
             "suppressions": len(state.table("suppressions")),
             "corrections": len(state.table("corrections")),
@@ -97,7 +112,7 @@ def warehouse_assets(contracts: ContractSet) -> list[dg.AssetsDefinition]:
         """Every value held for a customer with its source, delivery, match probability, legal
         basis, purposes, dates and history; survivors marked is_current."""
         settings = lineage.settings()
-        records = _by_source(inputs, "__records")
+        records = _records(contracts, inputs)
         runs = assemble.delivery_runs(records, published_state, context.run_id, settings.now)
         values = _source_values(
             contracts,
@@ -183,16 +198,19 @@ def warehouse_assets(contracts: ContractSet) -> list[dg.AssetsDefinition]:
         match_evidence: pd.DataFrame,
         **inputs,
     ) -> dg.MaterializeResult:
-        """The published DuckDB warehouse, built aside and swapped in atomically."""
+        """The published DuckDB warehouse, built aside and swapped in atomically; its metadata
+        summarises the run (row count and schema: the customers table)."""
         settings = lineage.settings()
-        records = _by_source(inputs, "__records")
+        records = _records(contracts, inputs)
         links = _by_source(inputs, "__links")
         runs = assemble.delivery_runs(records, published_state, context.run_id, settings.now)
         deliveries = assemble.deliveries_table(
             records, _by_source(inputs, "__identities"), links, runs
         )
         summary = assemble.run_summary(deliveries, links, customer_fields, customers)
-        quality = publish_gate(context, deliveries)
+        delivered = {c.name: delivered_keys(c, records[c.name]) for c in contracts.contracts}
+        earlier = delivery_check_results(context.instance, context.run_id, contracts, delivered)
+        quality = publish_gate(context, deliveries, earlier)
         summary["quality"] = summarise(quality)
         started = context.instance.get_run_stats(context.run_id).start_time
         tables = {
@@ -225,9 +243,15 @@ def warehouse_assets(contracts: ContractSet) -> list[dg.AssetsDefinition]:
             finish=lambda con: create_purpose_views(con, settings.pinned_now),
             expected=published_state.fingerprint,
         )
+        charts = {
+            name: probability_histogram(r.probabilities, contracts.get(name).match.threshold)
+            for name, r in links.items()
+        }
         return dg.MaterializeResult(
             metadata={
+                **table_metadata(customers, field_tags(contracts)),
                 "path": str(path),
+                "run_summary": dg.MetadataValue.md(summary_markdown(summary, charts)),
                 "summary": dg.MetadataValue.json(summary),
                 "deliveries": markdown_table(summary["deliveries"]),
                 "quality": dg.MetadataValue.json(summary["quality"]),

@@ -153,9 +153,7 @@ def samples_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def published(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The tiny deployment run once through Dagster: a published warehouse to read or copy
     (tests must not change it)."""
-    import dagster as dg
-
-    from assets.factory import all_assets, resources
+    from assets.runner import run_pipeline
 
     root = tmp_path_factory.mktemp("published")
     settings = Settings(
@@ -163,5 +161,5 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         warehouse_path=root / "wh" / "warehouse.duckdb",
         pinned_now=NOW,
     )
-    assert dg.materialize(all_assets(settings), resources=resources(settings)).success
+    assert run_pipeline(settings).success
     return settings

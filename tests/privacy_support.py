@@ -8,19 +8,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import dagster as dg
 import duckdb
 import pandas as pd
 
-from assets.factory import all_assets, resources
+from assets.runner import run_pipeline
 from lineage_pipeline.contracts import ContractSet, load_contracts
 from lineage_pipeline.settings import Settings
 from tests.conftest import NOW, write_project
 
 
 def materialise(settings: Settings) -> None:
-    result = dg.materialize(all_assets(settings), resources=resources(settings))
-    assert result.success
+    assert run_pipeline(settings).success
 
 
 def build_template(root: Path) -> Settings:

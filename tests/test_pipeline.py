@@ -4,10 +4,10 @@ import json
 import subprocess
 import sys
 
-import dagster as dg
 import duckdb
 
-from assets.factory import all_assets, build_definitions, resources
+from assets.factory import build_definitions
+from assets.runner import RunOutcome, run_pipeline
 from lineage_pipeline.settings import Settings
 from tests.conftest import NOW
 
@@ -25,8 +25,8 @@ TABLES = (
 )
 
 
-def materialise(settings: Settings) -> dg.ExecuteInProcessResult:
-    return dg.materialize(all_assets(settings), resources=resources(settings))
+def materialise(settings: Settings) -> RunOutcome:
+    return run_pipeline(settings)
 
 
 def counts(path) -> dict[str, int]:

@@ -38,7 +38,6 @@ INSTALL_HINT = (
     "`sudo apt-get install chromium chromium-driver` (CI's .ci/run does this); elsewhere set "
     "LINEAGE_CHROMIUM to a Chromium or Chrome binary."
 )
-ASSET_JOB = "__ASSET_JOB"  # the implicit job the UI's "Materialize all" launches
 FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
 # Instance settings for a throwaway DAGSTER_HOME: no telemetry, no "join the community" dialog.
 INSTANCE_YAML = "telemetry:\n  enabled: false\nnux:\n  enabled: false\n"
@@ -66,6 +65,7 @@ query Assets {
     assetKey { path }
     groupName
     isMaterializable
+    isPartitioned
     assetMaterializations(limit: 1) {
       runId
       metadataEntries {
@@ -95,6 +95,16 @@ mutation Launch($executionParams: ExecutionParams!) {
   }
 }
 """
+ADD_PARTITION = """
+mutation Add($repositorySelector: RepositorySelector!, $name: String!, $key: String!) {
+  addDynamicPartition(
+    repositorySelector: $repositorySelector, partitionsDefName: $name, partitionKey: $key
+  ) {
+    __typename
+    ... on Error { message }
+  }
+}
+"""
 RUN = """
 query Run($runId: ID!) {
   runOrError(runId: $runId) { __typename ... on Run { status stepStats { stepKey status } } }
@@ -118,6 +128,7 @@ class AssetState:
     path: tuple[str, ...]
     group: str
     materializable: bool
+    partitioned: bool
     run_id: str | None  # the run of its latest materialisation; None: never materialised
     metadata: dict[str, Any] = field(default_factory=dict)
     checks: tuple[CheckState, ...] = ()
@@ -140,6 +151,7 @@ def asset_state(node: dict[str, Any]) -> AssetState:
         path=tuple(node["assetKey"]["path"]),
         group=node["groupName"],
         materializable=node["isMaterializable"],
+        partitioned=node["isPartitioned"],
         run_id=latest[0]["runId"] if latest else None,
         metadata={e["label"]: metadata_value(e) for e in latest[0]["metadataEntries"]}
         if latest
@@ -223,21 +235,26 @@ class DagsterDev:
     def assets(self) -> dict[str, AssetState]:
         return {a.key: a for a in map(asset_state, self.graphql(ASSETS)["assetNodes"])}
 
-    def materialise_all(self, location: str, repository: str) -> str:
-        """Launch what the UI's "Materialize all" launches: every asset and check; the run id."""
-        assets = [a for a in self.assets().values() if a.materializable]
+    def add_partition(self, location: str, repository: str, name: str, key: str) -> None:
+        """What a delivery sensor does for a new file (and the UI's "Add partition" button)."""
+        selector = {"repositoryLocationName": location, "repositoryName": repository}
+        variables = {"repositorySelector": selector, "name": name, "key": key}
+        added = self.graphql(ADD_PARTITION, variables)["addDynamicPartition"]
+        if added["__typename"] != "AddDynamicPartitionSuccess":
+            raise self.fail(f"partition {name}/{key} refused: {added}")
+
+    def launch(self, location: str, repository: str, job: str, partition: str | None = None) -> str:
+        """Launch a job (for one partition), as its Launchpad does; the run id."""
         selector = {
             "repositoryLocationName": location,
             "repositoryName": repository,
-            "pipelineName": ASSET_JOB,
-            "assetSelection": [{"path": list(a.path)} for a in assets],
-            "assetCheckSelection": [
-                {"assetKey": {"path": list(a.path)}, "name": c.name}
-                for a in assets
-                for c in a.checks
-            ],
+            "pipelineName": job,
         }
-        params = {"selector": selector, "mode": "default", "runConfigData": {}}
+        params: dict[str, Any] = {"selector": selector, "mode": "default", "runConfigData": {}}
+        if partition is not None:
+            params["executionMetadata"] = {
+                "tags": [{"key": "dagster/partition", "value": partition}]
+            }
         launched = self.graphql(LAUNCH, {"executionParams": params})["launchPipelineExecution"]
         if launched["__typename"] != "LaunchRunSuccess":
             raise self.fail(f"launch refused: {launched}")

@@ -33,7 +33,7 @@ def run(
     Example: lineage-pipeline run --contracts contracts --warehouse data/warehouse.duckdb
     """
     # Dagster's beta notices speak to developers of the definitions, not to whoever runs them.
-    warnings.filterwarnings("ignore", message=".*is currently in beta")
+    warnings.filterwarnings("ignore", message=".*is currently in (beta|preview)")
     from assets.runner import run_pipeline  # Dagster loads only for this command
 
     settings = settings_from(contracts, warehouse)
@@ -50,11 +50,9 @@ def run(
         def on_step(step: str, ok: bool) -> None:
             progress.update(task, advance=1, description=f"{'done' if ok else 'FAILED'}: {step}")
 
-        from assets.factory import build_definitions
-        from assets.runner import step_count
-
-        progress.update(task, total=step_count(build_definitions(settings)))
-        outcome = run_pipeline(settings, on_step)
+        outcome = run_pipeline(
+            settings, on_step, on_plan=lambda steps: progress.update(task, total=steps)
+        )
     if not outcome.success:
         for failure in outcome.failures:
             errors.print(f"[red]failed[/red] {failure}")
@@ -113,6 +111,40 @@ def validate_contracts(contracts: ContractsOption = None, as_json: JsonOption = 
             errors.print(f"[red]{problem}[/red]")
     if problems:
         raise typer.Exit(1)
+
+
+@app.command()
+def deliveries(
+    contracts: ContractsOption = None,
+    warehouse: WarehouseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List every delivery file the contracts match and what the published warehouse holds of
+    it: ingested, duplicate, rejected, or new / changed since (the next run reads it).
+
+    Example: lineage-pipeline deliveries --contracts contracts --json
+    """
+    from lineage_pipeline.contracts import load_contracts
+    from lineage_pipeline.deliveries import delivery_status
+
+    settings = settings_from(contracts, warehouse)
+    rows = delivery_status(load_contracts(settings.contracts_dir), settings.warehouse_path)
+    if as_json:
+        console.print_json(json.dumps(rows, default=str))
+        return
+    table = Table("source", "delivery", "status", "rows", "quarantined", "ingested at")
+    for r in rows:
+        table.add_row(
+            *(
+                "" if r[k] is None else str(r[k])
+                for k in ("source", "delivery", "status", "rows", "rows_quarantined")
+            ),
+            "" if r["ingested_at"] is None else str(r["ingested_at"])[:19],
+        )
+    console.print(table)
+    for r in rows:
+        if r["error"]:
+            errors.print(f"[yellow]{r['source']} {r['delivery']}[/yellow]: {r['error']}")
 
 
 @app.command()
