@@ -14,8 +14,8 @@ import dagster as dg
 
 from assets.metadata import source_key
 from lineage_pipeline.contracts import Contract, ContractSet
-from lineage_pipeline.deliveries import delivery_key, join_deliveries
-from lineage_pipeline.ingest import SourceRecords
+from lineage_pipeline.deliveries import delivery_key
+from lineage_pipeline.ingest import SourceRecords, join_deliveries
 
 # Runs that publish the warehouse carry this tag; a sensor waits while one is in progress.
 REFRESH_TAG = "lineage/publishes"

@@ -17,8 +17,8 @@ from assets.linkage import links_asset
 from assets.metadata import markdown_table, source_key, table_metadata
 from assets.resources import LineageSettings
 from lineage_pipeline.contracts import Contract
-from lineage_pipeline.deliveries import delivery_path, ingest_delivery, ingest_source
-from lineage_pipeline.ingest import SourceRecords
+from lineage_pipeline.deliveries import delivery_path
+from lineage_pipeline.ingest import SourceRecords, ingest_delivery, ingest_source
 from lineage_pipeline.stages import StandardisedSource, standardise_source
 from lineage_pipeline.warehouse import WarehouseState
 

@@ -1,32 +1,18 @@
-"""Deliveries one file at a time: each file's key, reading one file, and joining a source's files.
+"""Deliveries one file at a time: each file's key, and what the published warehouse made of it.
 
 A key is the file's path below the fixed part of the contract's delivery glob (`acme_2026-09.csv`,
 or `2026/09.csv` for a `**` glob), so it names the file for people and for Dagster partitions.
-Joined, the same content delivered twice (same sha256) is read once: the first file by key wins.
+Reading one file and joining a source's files are in `ingest` (`ingest_delivery`,
+`join_deliveries`).
 """
 
 from __future__ import annotations
 
 import glob
-from collections.abc import Iterable
-from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 
-import pandas as pd
-
 from lineage_pipeline.contracts import Contract, ContractSet
-from lineage_pipeline.errors import DeliveryError
-from lineage_pipeline.ingest import (
-    DELIVERY,
-    QUARANTINE_COLUMNS,
-    RECORD_ID,
-    ROW_NUMBER,
-    DeliveryInfo,
-    SourceRecords,
-    read_delivery,
-    sha256_of,
-)
+from lineage_pipeline.ingest import sha256_of
 from lineage_pipeline.warehouse import connect
 
 
@@ -48,49 +34,6 @@ def delivery_path(contract: Contract, key: str) -> Path:
 def delivery_keys(contract: Contract) -> list[str]:
     """Keys of the files the glob matches now, in delivery order (names usually carry dates)."""
     return [delivery_key(contract, p) for p in contract.delivery_files()]
-
-
-def ingest_delivery(contract: Contract, path: Path, now: datetime) -> SourceRecords:
-    """One delivery file as a source's records; a rejected file is reported, never half-read."""
-    try:
-        kept, quarantine, info = read_delivery(path, contract, now)
-    except DeliveryError as exc:
-        info = DeliveryInfo(contract.name, str(path), sha256_of(path), 0, 0, now, str(exc))
-        return SourceRecords(contract.name, _no_records(contract), _no_quarantine(), [info])
-    return SourceRecords(contract.name, kept, quarantine, [info])
-
-
-def join_deliveries(contract: Contract, parts: Iterable[SourceRecords]) -> SourceRecords:
-    """A source's deliveries as one SourceRecords, in path order; repeated content read once."""
-    deliveries: list[DeliveryInfo] = []
-    frames: list[pd.DataFrame] = []
-    quarantines: list[pd.DataFrame] = []
-    seen: dict[str, str] = {}
-    for part in sorted(parts, key=lambda p: [d.path for d in p.deliveries]):
-        for info in part.deliveries:
-            if info.error:
-                deliveries.append(info)
-            elif info.sha256 in seen:
-                deliveries.append(
-                    replace(info, rows=0, rows_quarantined=0, duplicate_of=seen[info.sha256])
-                )
-            else:
-                seen[info.sha256] = info.path
-                deliveries.append(info)
-                frames.append(_of_delivery(part.records, DELIVERY, info.path, part))
-                quarantines.append(_of_delivery(part.quarantine, "delivery", info.path, part))
-    frames = [f for f in frames if not f.empty]
-    quarantines = [q for q in quarantines if not q.empty]
-    records = pd.concat(frames, ignore_index=True) if frames else _no_records(contract)
-    quarantine = pd.concat(quarantines, ignore_index=True) if quarantines else _no_quarantine()
-    return SourceRecords(contract.name, records, quarantine, deliveries)
-
-
-def ingest_source(contract: Contract, now: datetime) -> SourceRecords:
-    """Every delivery of a source, read now."""
-    return join_deliveries(
-        contract, (ingest_delivery(contract, p, now) for p in contract.delivery_files())
-    )
 
 
 def delivery_status(contracts: ContractSet, warehouse: Path) -> list[dict[str, object]]:
@@ -125,15 +68,3 @@ def delivery_status(contracts: ContractSet, warehouse: Path) -> list[dict[str, o
                 }
             )
     return status
-
-
-def _of_delivery(frame: pd.DataFrame, column: str, path: str, part: SourceRecords) -> pd.DataFrame:
-    return frame if len(part.deliveries) == 1 else frame[frame[column] == path]
-
-
-def _no_records(contract: Contract) -> pd.DataFrame:
-    return pd.DataFrame(columns=[*contract.mapped_columns(), ROW_NUMBER, DELIVERY, RECORD_ID])
-
-
-def _no_quarantine() -> pd.DataFrame:
-    return pd.DataFrame(columns=QUARANTINE_COLUMNS)

@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -312,43 +313,67 @@ def read_delivery(
     return kept, quarantine, info
 
 
-def ingest_source(contract: Contract, now: datetime) -> SourceRecords:
-    """Read every delivery of a source; a rejected file is reported, never half-ingested.
+def ingest_delivery(contract: Contract, path: Path, now: datetime) -> SourceRecords:
+    """One delivery file as a source's records; a rejected file is reported, never half-read."""
+    try:
+        kept, quarantine, info = read_delivery(path, contract, now)
+    except DeliveryError as exc:
+        info = DeliveryInfo(contract.name, str(path), sha256_of(path), 0, 0, now, str(exc))
+        return SourceRecords(contract.name, _no_records(contract), _no_quarantine(), [info])
+    return SourceRecords(contract.name, kept, quarantine, [info])
 
-    The same file content delivered twice (same sha256) is ingested once.
-    """
+
+def join_deliveries(contract: Contract, parts: Iterable[SourceRecords]) -> SourceRecords:
+    """A source's deliveries as one SourceRecords, in path order; the same file content
+    delivered twice (same sha256) is read once: the first file by path wins."""
+    deliveries: list[DeliveryInfo] = []
     frames: list[pd.DataFrame] = []
     quarantines: list[pd.DataFrame] = []
-    deliveries: list[DeliveryInfo] = []
     seen: dict[str, str] = {}
-    for path in contract.delivery_files():
-        try:
-            kept, quarantine, info = read_delivery(path, contract, now)
-        except DeliveryError as exc:
-            deliveries.append(
-                DeliveryInfo(contract.name, str(path), sha256_of(path), 0, 0, now, str(exc))
-            )
-            continue
-        if info.sha256 in seen:
-            deliveries.append(
-                replace(info, rows=0, rows_quarantined=0, duplicate_of=seen[info.sha256])
-            )
-            continue
-        seen[info.sha256] = info.path
-        frames.append(kept)
-        quarantines.append(quarantine)
-        deliveries.append(info)
-    columns = [*contract.mapped_columns(), ROW_NUMBER, DELIVERY, RECORD_ID]
-    if len(frames) == 1:
-        records = frames[0]  # already indexed 0..n-1; concatenating would only copy it
-    else:
-        records = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-    quarantine = (
-        pd.concat(quarantines, ignore_index=True)
-        if quarantines
-        else pd.DataFrame(columns=QUARANTINE_COLUMNS)
+    for part in sorted(parts, key=lambda p: [d.path for d in p.deliveries]):
+        for info in part.deliveries:
+            if info.error:
+                deliveries.append(info)
+            elif info.sha256 in seen:
+                deliveries.append(
+                    replace(info, rows=0, rows_quarantined=0, duplicate_of=seen[info.sha256])
+                )
+            else:
+                seen[info.sha256] = info.path
+                deliveries.append(info)
+                frames.append(_of_delivery(part.records, DELIVERY, info.path, part))
+                quarantines.append(_of_delivery(part.quarantine, "delivery", info.path, part))
+    return SourceRecords(
+        contract.name,
+        _joined([f for f in frames if not f.empty], _no_records(contract)),
+        _joined([q for q in quarantines if not q.empty], _no_quarantine()),
+        deliveries,
     )
-    return SourceRecords(contract.name, records, quarantine, deliveries)
+
+
+def ingest_source(contract: Contract, now: datetime) -> SourceRecords:
+    """Every delivery of a source, read now; a rejected file is reported, never half-ingested."""
+    return join_deliveries(
+        contract, (ingest_delivery(contract, p, now) for p in contract.delivery_files())
+    )
+
+
+def _joined(frames: list[pd.DataFrame], empty: pd.DataFrame) -> pd.DataFrame:
+    if len(frames) == 1 and frames[0].index.equals(pd.RangeIndex(len(frames[0]))):
+        return frames[0]  # one delivery (the usual case): concatenating would only copy it
+    return pd.concat(frames, ignore_index=True) if frames else empty
+
+
+def _of_delivery(frame: pd.DataFrame, column: str, path: str, part: SourceRecords) -> pd.DataFrame:
+    return frame if len(part.deliveries) == 1 else frame[frame[column] == path]
+
+
+def _no_records(contract: Contract) -> pd.DataFrame:
+    return pd.DataFrame(columns=[*contract.mapped_columns(), ROW_NUMBER, DELIVERY, RECORD_ID])
+
+
+def _no_quarantine() -> pd.DataFrame:
+    return pd.DataFrame(columns=QUARANTINE_COLUMNS)
 
 
 def _header_of(path: Path, contract: Contract) -> list[str]:

@@ -8,10 +8,8 @@ from lineage_pipeline.deliveries import (
     delivery_keys,
     delivery_path,
     delivery_status,
-    ingest_delivery,
-    ingest_source,
-    join_deliveries,
 )
+from lineage_pipeline.ingest import ingest_delivery, ingest_source, join_deliveries
 from tests.conftest import NOW
 
 
