@@ -10,7 +10,7 @@ import pytest
 from lineage_pipeline.contracts import load_contracts
 from lineage_pipeline.ingest import ingest_source
 from lineage_pipeline.link import link_source
-from lineage_pipeline.link.blocking import blocked_fields, candidate_pairs
+from lineage_pipeline.link.blocking import MAX_BLOCK_SIZE, blocked_fields, candidate_pairs
 from lineage_pipeline.link.comparisons import COMPARISONS, given_name
 from lineage_pipeline.link.model import train
 from lineage_pipeline.stages import customer_index, standardise_source
@@ -68,6 +68,20 @@ def test_organisation_links_enrich_every_employee(tiny):
     assert _links(result) == {"00000001": ["C1", "C4"], "00000002": ["C2"]}
     holdings = result.evidence[result.evidence["source_record_id"] == "00000003"]
     assert (holdings["decision"] != "accepted").all()
+
+
+def test_a_large_employer_is_linked_to_every_employee(tiny):
+    # A firm with more customers than MAX_BLOCK_SIZE (large employers, at a million
+    # customers): its name still blocks, since the register lists it once.
+    contracts, standardised, customers, ids = tiny
+    c1 = int(np.flatnonzero(ids.to_numpy() == "C1")[0])
+    copies = MAX_BLOCK_SIZE + 100
+    staff = pd.concat([customers, customers.iloc[[c1] * copies]], ignore_index=True)
+    staff_ids = pd.concat([ids, pd.Series([f"E{i}" for i in range(copies)])], ignore_index=True)
+    register = contracts.get("register")
+    result = link_source(register, standardised["register"].identities, staff, staff_ids)
+    assert len(_links(result)["00000001"]) == copies + 2  # C1, C4 and every copy of C1
+    assert result.candidates_per_pass["company"] >= copies
 
 
 def test_ties_are_not_guessed(tiny):

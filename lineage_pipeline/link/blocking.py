@@ -77,6 +77,12 @@ IDENTIFIER_PASSES: frozenset[tuple[str, ...]] = frozenset({("email",), ("phone",
 # A key value shared by more records than this on one side is too common to block on
 # (e.g. a placeholder phone number); such blocks would only add noise and quadratic cost.
 MAX_BLOCK_SIZE = 500
+# Except a firm's own name or domain against a register: a register lists a firm once, and
+# every one of its employees among the customers is rightly paired with it, however many
+# (at a million customers, large employers have thousands). selective_enough still bounds
+# the pairs per customer.
+FIRM_PASSES: frozenset[tuple[str, ...]] = frozenset({("company",), ("company_domain",)})
+NO_CAP = np.iinfo(np.int32).max
 # A broad key (a name, a birth date) held by more customers than this cannot pick a person
 # out: the record is left to the selective passes.
 BROAD_MAX_BLOCK = 5
@@ -251,15 +257,20 @@ def stage_of(keys: tuple[str, ...]) -> int:
     return 0 if keys in IDENTIFIER_PASSES else 2 if keys in BROAD_PASSES else 1
 
 
-def cap_of(keys: tuple[str, ...]) -> int:
+def cap_of(keys: tuple[str, ...], entity: str = "person") -> int:
+    """The most customers a key value may pair a source record with, in this pass."""
+    if entity == "organisation" and keys in FIRM_PASSES:
+        return NO_CAP
     return BROAD_MAX_BLOCK if keys in BROAD_PASSES else MAX_BLOCK_SIZE
 
 
-def selective_enough(blocks: CustomerBlocks, ranked_records: int | None = None) -> bool:
-    """Whether a pass, before the broad cap, gives few enough pairs per ranked record (a
-    source record; for organisations, a customer: a register lists a firm once, and all of its
-    employees are rightly paired with it)."""
-    expected = int(block_sizes(blocks, MAX_BLOCK_SIZE).sum())
+def selective_enough(
+    blocks: CustomerBlocks, ranked_records: int | None = None, cap: int = MAX_BLOCK_SIZE
+) -> bool:
+    """Whether a pass, before the broad cap (blocks up to `cap` customers), gives few enough
+    pairs per ranked record (a source record; for organisations, a customer: a register lists
+    a firm once, and all of its employees are rightly paired with it)."""
+    expected = int(block_sizes(blocks, cap).sum())
     records = len(blocks.left_keys) if ranked_records is None else ranked_records
     return expected <= MAX_PAIRS_PER_RECORD * max(records, 1)
 

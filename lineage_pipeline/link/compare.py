@@ -86,7 +86,7 @@ def _pairs(
             settled[codes[_strong(levels, plan.level_counts)] // max(n_right, 1)] = True
             rows = np.flatnonzero(~settled)
         stage_found = {
-            p.name: join(blocks[p.name], cap_of(p.keys), rows)
+            p.name: join(blocks[p.name], cap_of(p.keys, plan.entity), rows)
             for p in plan.passes
             if p.stage == stage
         }

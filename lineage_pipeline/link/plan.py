@@ -15,11 +15,13 @@ import pandas as pd
 from lineage_pipeline.contracts import Contract
 from lineage_pipeline.ingest import RECORD_ID
 from lineage_pipeline.link.blocking import (
+    MAX_BLOCK_SIZE,
     ORGANISATION_PASSES,
     PERSON_PASSES,
     SKIPPED,
     CustomerBlocks,
     blocked_fields,
+    cap_of,
     customer_blocks,
     key_columns,
     pass_name,
@@ -187,7 +189,8 @@ def plan_encoded(
     for keys in candidates:
         name = pass_name(keys)
         pass_blocks = customer_blocks(encoded, keys)
-        if selective_enough(pass_blocks, ranked):
+        measured = max(cap_of(keys, contract.match.entity), MAX_BLOCK_SIZE)
+        if selective_enough(pass_blocks, ranked, measured):
             passes.append(BlockingPass(name, keys, stage_of(keys)))
             blocks[name] = pass_blocks
         else:
