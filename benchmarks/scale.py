@@ -21,7 +21,7 @@ from typing import Any
 from benchmarks import _report as report
 from benchmarks._child import run_child
 from benchmarks._pipeline import pipeline_job
-from benchmarks._workload import Workload, prepare
+from benchmarks._workload import ISSUE_COVERAGE, Workload, prepare
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "out"
 SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
@@ -85,9 +85,12 @@ def run_ours(workload: Workload, work: Path, args: argparse.Namespace) -> dict[s
     return pipeline
 
 
-def _growth(out: Path, customers: int, pipeline: dict[str, Any]) -> dict[str, Any] | None:
-    """Time and memory against the run ten times smaller, when its JSON is in `out`."""
-    smaller = out / f"scale-{customers // 10}.json"
+def _growth(
+    out: Path, customers: int, shape: str, pipeline: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Time and memory against the run ten times smaller (same coverage), when its JSON is in
+    `out`."""
+    smaller = out / f"scale-{customers // 10}{shape}.json"
     if customers % 10 or not smaller.exists() or not pipeline.get("success"):
         return None
     before = json.loads(smaller.read_text())["pipeline"]
@@ -148,6 +151,13 @@ def main(argv: list[str] | None = None) -> int:
         "--customers", type=customers_count, default=10_000, help="10k, 100k, 1m or N"
     )
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--coverage",
+        type=float,
+        default=1.0,
+        help=f"vendor coverage relative to the samples; {ISSUE_COVERAGE} gives issue 7's "
+        "workload (1M customers, ~700k vendor rows)",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="data, warehouse and JSON")
     parser.add_argument("--baselines", action="store_true", help="also Splink and recordlinkage")
     parser.add_argument("--profile", action="store_true", help="cProfile every step (slower)")
@@ -159,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    workload = prepare(out, args.customers, args.seed)
+    workload = prepare(out, args.customers, args.seed, args.coverage)
+    shape = "" if args.coverage == 1.0 else f"-coverage-{args.coverage:g}"
     generated = workload.generate_seconds
     print(f"data: {workload.data_dir} ({'reused' if generated is None else f'{generated:.1f} s'})")
     load_before = report.load()
@@ -170,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "customers": workload.customers,
         "seed": workload.seed,
+        "coverage": workload.coverage,
         "vendor_rows": workload.vendor_rows,
         "rows": workload.rows,
         "generate_seconds": generated,
@@ -177,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         "load_average": {"before": load_before, "after": load_after},
         "git": report.git_state(),
         "pipeline": pipeline,
-        "growth": None if args.profile else _growth(out, args.customers, pipeline),
+        "growth": None if args.profile else _growth(out, args.customers, shape, pipeline),
         "targets": report.targets(args.customers, pipeline),
     }
     if args.baselines:
@@ -186,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         logs = out / f"work-{args.customers}"
         record["baselines"] = run_baselines(workload, NOW, args.timeout, logs)
     print_report(record)
-    path = out / f"scale-{args.customers}{'-profile' if args.profile else ''}.json"
+    path = out / f"scale-{args.customers}{shape}{'-profile' if args.profile else ''}.json"
     path.write_text(json.dumps(record, indent=2, default=str))
     print(f"\nwritten: {path} (benchmark took {time.perf_counter() - started:.0f} s)")
     return 0 if pipeline.get("success") else 1

@@ -56,9 +56,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--customers", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--coverage",
+        type=float,
+        default=1.0,
+        help="share of customers the person vendors hold, relative to the samples (1.0)",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    counts = generate(args.out, args.customers, args.seed)
+    counts = generate(args.out, args.customers, args.seed, args.coverage)
     for name, rows in sorted(counts.items()):
         print(f"{rows:>9}  {args.out / name}")
     print(f"generated in {time.perf_counter() - started:.1f}s")

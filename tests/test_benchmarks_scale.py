@@ -137,3 +137,16 @@ def test_scale_10k_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     assert pipeline["scores"]["labelled"] == 70_000
     assert pipeline["scores"]["recall"] > 0.5
     assert "whole run" in printed
+
+
+def test_coverage_scales_the_person_vendors_and_nothing_else():
+    """Issue 7's workload has fewer vendor rows a customer than the samples: coverage scales
+    the two person vendors; customers, the register and the truth's shape stay."""
+    from scripts.samples import ACME_FILES, CUSTOMERS_FILE, PANEL_FILE, REGISTER_FILE, build
+
+    full, scaled = build(2000, 7).tables, build(2000, 7, coverage=0.5).tables
+    assert full[CUSTOMERS_FILE].equals(scaled[CUSTOMERS_FILE])
+    for name in (*ACME_FILES, PANEL_FILE):
+        assert 0.35 < len(scaled[name]) / len(full[name]) < 0.65, name
+    assert len(scaled[REGISTER_FILE]) == len(full[REGISTER_FILE])
+    assert len(scaled["truth.csv"]) == len(full["truth.csv"])

@@ -55,14 +55,16 @@ class Samples:
     facts: dict[str, Any]
 
 
-def build(customers: int, seed: int = 7) -> Samples:
-    """Generate all tables from one seeded stream; the call order below fixes the output."""
+def build(customers: int, seed: int = 7, coverage: float = 1.0) -> Samples:
+    """Generate all tables from one seeded stream; the call order below fixes the output.
+    `coverage` scales the share of customers each person vendor holds (1.0: the samples, about
+    1.9 vendor rows a customer; benchmarks use less to match a given workload)."""
     rng = np.random.default_rng(seed)
     taken = Taken()
     comp = draw_companies(rng, customers)
     cust = draw_customers(rng, customers, comp, taken)
-    acme_records, acme_truth = draw_acme(rng, cust, comp, taken)
-    panel_rows, panel_truth = draw_panel(rng, cust, taken)
+    acme_records, acme_truth = draw_acme(rng, cust, comp, taken, coverage)
+    panel_rows, panel_truth = draw_panel(rng, cust, taken, coverage)
     register = draw_register(rng, comp, cust)
     acme = acme_files(rng, acme_records)
     panel = panel_file(rng, panel_rows)
@@ -84,9 +86,9 @@ def build(customers: int, seed: int = 7) -> Samples:
     return Samples(tables, facts)
 
 
-def generate(out_dir: Path, customers: int, seed: int = 7) -> dict[str, int]:
+def generate(out_dir: Path, customers: int, seed: int = 7, coverage: float = 1.0) -> dict[str, int]:
     """Write every sample file under `out_dir`; return the row count of each (relative path)."""
-    samples = build(customers, seed)
+    samples = build(customers, seed, coverage)
     for name, table in samples.tables.items():
         public = table.drop(columns=list(ANSWER_KEY), errors="ignore")
         write = write_parquet if name.endswith(".parquet") else write_csv

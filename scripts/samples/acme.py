@@ -86,14 +86,20 @@ def _job_titles(
 
 
 def draw_acme(
-    rng: np.random.Generator, cust: pd.DataFrame, comp: pd.DataFrame, taken: Taken
+    rng: np.random.Generator,
+    cust: pd.DataFrame,
+    comp: pd.DataFrame,
+    taken: Taken,
+    coverage: float = 1.0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Broker records (delivery membership in `member`) and the per-customer truth they imply."""
+    """Broker records (delivery membership in `member`) and the per-customer truth they imply;
+    `coverage` scales the share of customers the broker finds (1.0: the samples' 55%)."""
     n = len(cust)
     employed = cust["employer"].to_numpy() >= 0
     # The broker only finds people it can be linked to: a named employer or a phone number.
     feasible = employed & (cust["recorded"] | cust["has_phone"]).to_numpy()
-    covered = np.flatnonzero(feasible & (rng.random(n) < 0.55 * employed.sum() / feasible.sum()))
+    share = coverage * 0.55 * employed.sum() / feasible.sum()
+    covered = np.flatnonzero(feasible & (rng.random(n) < share))
     dups = covered[rng.random(len(covered)) < 0.03]
     named = np.flatnonzero(cust["recorded"].to_numpy())
     decoy_of = rng.choice(named, round(0.05 * (len(covered) + len(dups))), replace=False)

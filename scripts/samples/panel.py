@@ -17,11 +17,12 @@ from .words import AS_OF, INCOME_BANDS, INTERESTS, MONTHS
 
 
 def draw_panel(
-    rng: np.random.Generator, cust: pd.DataFrame, taken: Taken
+    rng: np.random.Generator, cust: pd.DataFrame, taken: Taken, coverage: float = 1.0
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Panel rows (all text) and per-customer truth: ~45% of customers, strangers, namesakes."""
+    """Panel rows (all text) and per-customer truth: ~45% of customers (times `coverage`),
+    strangers, namesakes."""
     n = len(cust)
-    covered = np.flatnonzero(rng.random(n) < 0.45)
+    covered = np.flatnonzero(rng.random(n) < 0.45 * coverage)
     decoy_of = rng.choice(n, round(0.05 * len(covered)), replace=False)
     n_strangers = round((len(covered) + len(decoy_of)) * 0.3 / 0.7)
     strangers = fresh_people(rng, n_strangers, taken)
