@@ -75,6 +75,42 @@ def step_count(defs: dg.Definitions, runs: list[PlannedRun]) -> int:
     return sum(_steps(defs.resolve_job_def(r.job).graph) for r in runs)
 
 
+AssetUser = dg.AssetKey | dg.AssetCheckKey
+
+
+def consumers(defs: dg.Definitions, job_name: str) -> dict[dg.AssetKey, set[AssetUser]]:
+    """For each asset, the assets and checks of a job that read it: once all of them have run,
+    no later step of that job needs its value."""
+    layer = defs.resolve_job_def(job_name).asset_layer
+    selected, checks = layer.selected_asset_keys, layer.asset_graph.asset_check_keys
+    graph = defs.resolve_asset_graph()
+    users: dict[dg.AssetKey, set[AssetUser]] = {}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        found = {c for c in node.child_keys if c in selected}
+        found |= {c for c in node.check_keys if c in checks}
+        if found:
+            users[key] = found
+    return users
+
+
+class Releaser:
+    """Frees an asset's values in the IO manager once every reader in the run has finished:
+    at a million customers the raw records and identities alone take gigabytes, and the last
+    steps (merge checks, publish) no longer need them."""
+
+    def __init__(self, io_manager: InProcessIOManager, users: dict[dg.AssetKey, set[AssetUser]]):
+        self._io_manager = io_manager
+        self._waiting = {key: set(found) for key, found in users.items()}
+
+    def done(self, user: AssetUser) -> None:
+        for key, waiting in list(self._waiting.items()):
+            waiting.discard(user)
+            if not waiting:
+                del self._waiting[key]
+                self._io_manager.release(key)
+
+
 def _register_deliveries(settings: Settings, instance: dg.DagsterInstance) -> None:
     for contract in load_contracts(settings.contracts_dir).contracts:
         partitions = delivery_partitions(contract)
@@ -87,20 +123,26 @@ def run_pipeline(
     on_step: Callable[[str, bool], None] | None = None,
     log_level: str = "WARNING",
     on_plan: Callable[[int], None] | None = None,
+    io_manager: InProcessIOManager | None = None,
 ) -> RunOutcome:
     """Ingest every delivery and publish; `on_plan(total_steps)` is called once the runs are
-    known, and `on_step(step_key, succeeded)` as each step ends."""
-    defs = build_definitions(settings, io_manager=InProcessIOManager())
+    known, and `on_step(step_key, succeeded)` as each step ends. Values pass between steps and
+    runs in `io_manager` (a fresh one by default)."""
+    io_manager = io_manager or InProcessIOManager()
+    defs = build_definitions(settings, io_manager=io_manager)
     runs = planned_runs(settings)
     instance = dg.DagsterInstance.ephemeral()
     _register_deliveries(settings, instance)
     outcome = RunOutcome(run_id="", success=False, steps=step_count(defs, runs))
     if on_plan:
         on_plan(outcome.steps)
-    for planned in runs:
+    for position, planned in enumerate(runs, start=1):
         run_id = str(uuid.uuid4())  # Dagster run ids are uuid4 strings
         outcome.run_id = run_id
-        instance.add_event_listener(run_id, _listener(outcome, on_step))
+        # Only the last run's readers are the last: earlier runs keep values for it.
+        last = position == len(runs)
+        releaser = Releaser(io_manager, consumers(defs, planned.job)) if last else None
+        instance.add_event_listener(run_id, _listener(outcome, on_step, releaser))
         result = defs.resolve_job_def(planned.job).execute_in_process(
             instance=instance,
             run_id=run_id,
@@ -116,11 +158,20 @@ def run_pipeline(
     return outcome
 
 
-def _listener(outcome: RunOutcome, on_step: Callable[[str, bool], None] | None):
+def _listener(
+    outcome: RunOutcome,
+    on_step: Callable[[str, bool], None] | None,
+    releaser: Releaser | None = None,
+):
     def listen(record) -> None:
         event = record.dagster_event
         if event is None:
             return
+        if releaser is not None:
+            if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+                releaser.done(event.event_specific_data.materialization.asset_key)
+            elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+                releaser.done(event.event_specific_data.asset_check_key)
         if event.event_type == DagsterEventType.STEP_SUCCESS and on_step:
             on_step(event.step_key or "", True)
         elif event.event_type == DagsterEventType.STEP_FAILURE:

@@ -30,6 +30,15 @@ class InProcessIOManager(dg.IOManager):
             keys = [k for k in keys if (key, k) in self._values]
         return {k: self._value(key, k) for k in keys}
 
+    def held(self) -> set[dg.AssetKey]:
+        """The assets with a value held."""
+        return {key for key, _ in self._values}
+
+    def release(self, key: dg.AssetKey) -> None:
+        """Let go of every value (every partition) of an asset no later step will load."""
+        for stored in [k for k in self._values if k[0] == key]:
+            del self._values[stored]
+
     def _value(self, key: dg.AssetKey, partition: str | None) -> object:
         try:
             return self._values[(key, partition)]

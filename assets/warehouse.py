@@ -2,6 +2,7 @@
 published warehouse."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -31,6 +32,17 @@ from lineage_pipeline.stages import StandardisedSource
 from lineage_pipeline.warehouse import read_state
 
 WAREHOUSE_GROUP = "warehouse"
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """The per-delivery tables and link figures the warehouse publishes and summarises."""
+
+    deliveries: pd.DataFrame
+    quarantine: pd.DataFrame
+    weights: pd.DataFrame
+    delivered: dict[str, list[str]]  # source -> delivery partitions read by this run
+    links: dict[str, LinkResult]  # without their evidence
 
 
 def _by_source(inputs: Mapping[str, object], suffix: str) -> dict[str, object]:
@@ -180,9 +192,36 @@ def warehouse_assets(contracts: ContractSet) -> list[dg.AssetsDefinition]:
 
     @dg.asset(
         group_name=WAREHOUSE_GROUP,
+        ins={**_ins(contracts, ("records", "identities", "links")), **state_in},
+        kinds={"pandas"},
+    )
+    def delivery_report(
+        context: dg.AssetExecutionContext, lineage: LineageSettings, published_state, **inputs
+    ) -> DeliveryReport:
+        """What the warehouse tells of each delivery: the deliveries and quarantine tables, the
+        match weights and each source's link figures. Taken out of the records, identities and
+        links here, so a headless run can let those go before the big tables are published."""
+        settings = lineage.settings()
+        records = _records(contracts, inputs)
+        identities = _by_source(inputs, "__identities")
+        links = _by_source(inputs, "__links")
+        runs = assemble.delivery_runs(records, published_state, context.run_id, settings.now)
+        report = DeliveryReport(
+            deliveries=assemble.deliveries_table(records, identities, links, runs),
+            quarantine=assemble.quarantine_table(identities, context.run_id),
+            weights=assemble.weights_table(links, context.run_id),
+            delivered={c.name: delivered_keys(c, records[c.name]) for c in contracts.contracts},
+            # The evidence is published from match_evidence; the rest is small.
+            links={name: replace(r, evidence=r.evidence.iloc[:0]) for name, r in links.items()},
+        )
+        context.add_output_metadata(table_metadata(report.deliveries))
+        return report
+
+    @dg.asset(
+        group_name=WAREHOUSE_GROUP,
         ins={
-            **_ins(contracts, ("records", "identities", "links")),
             **state_in,
+            "delivery_report": dg.AssetIn(key="delivery_report"),
             "customer_fields": dg.AssetIn(key="customer_fields"),
             "customers": dg.AssetIn(key="customers"),
             "match_evidence": dg.AssetIn(key="match_evidence"),
@@ -193,23 +232,19 @@ def warehouse_assets(contracts: ContractSet) -> list[dg.AssetsDefinition]:
         context: dg.AssetExecutionContext,
         lineage: LineageSettings,
         published_state,
+        delivery_report: DeliveryReport,
         customer_fields: pd.DataFrame,
         customers: pd.DataFrame,
         match_evidence: pd.DataFrame,
-        **inputs,
     ) -> dg.MaterializeResult:
         """The published DuckDB warehouse, built aside and swapped in atomically; its metadata
         summarises the run (row count and schema: the customers table)."""
         settings = lineage.settings()
-        records = _records(contracts, inputs)
-        links = _by_source(inputs, "__links")
-        runs = assemble.delivery_runs(records, published_state, context.run_id, settings.now)
-        deliveries = assemble.deliveries_table(
-            records, _by_source(inputs, "__identities"), links, runs
-        )
+        links, deliveries = delivery_report.links, delivery_report.deliveries
         summary = assemble.run_summary(deliveries, links, customer_fields, customers)
-        delivered = {c.name: delivered_keys(c, records[c.name]) for c in contracts.contracts}
-        earlier = delivery_check_results(context.instance, context.run_id, contracts, delivered)
+        earlier = delivery_check_results(
+            context.instance, context.run_id, contracts, delivery_report.delivered
+        )
         quality = publish_gate(context, deliveries, earlier)
         summary["quality"] = summarise(quality)
         started = context.instance.get_run_stats(context.run_id).start_time
@@ -217,13 +252,11 @@ def warehouse_assets(contracts: ContractSet) -> list[dg.AssetsDefinition]:
             **published_state.tables,
             "sources": assemble.sources_table(contracts),
             "deliveries": deliveries,
-            "quarantine": assemble.quarantine_table(
-                _by_source(inputs, "__identities"), context.run_id
-            ),
+            "quarantine": delivery_report.quarantine,
             "customer_fields": customer_fields,
             "customers": customers,
             "match_evidence": match_evidence,
-            "match_weights": assemble.weights_table(links, context.run_id),
+            "match_weights": delivery_report.weights,
             "purposes": purposes_table(contracts),
             "quality_results": quality_history(
                 published_state.table("quality_results"), quality, context.run_id, settings.now
@@ -258,4 +291,4 @@ def warehouse_assets(contracts: ContractSet) -> list[dg.AssetsDefinition]:
             }
         )
 
-    return [customer_fields, customers, match_evidence, warehouse]
+    return [customer_fields, customers, match_evidence, delivery_report, warehouse]
