@@ -67,14 +67,33 @@ def columns_read(expectation: Expectation) -> set[str] | None:
     return read | {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
 
 
-def _compact(column: pd.Series) -> pd.Series:
-    """A column of strings as a categorical of the same strings, in the order they appear:
-    GX then fingerprints, copies, filters and null-tests codes instead of Python objects."""
-    if column.dtype != object or pd.api.types.infer_dtype(column, skipna=True) != "string":
-        return column
+def _strings(column: pd.Series) -> bool:
+    return column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) == "string"
+
+
+def categorical(column: pd.Series) -> pd.Series:
+    """A column as a categorical of the same values, in the order they appear: GX then
+    fingerprints, copies, filters and null-tests codes instead of Python objects."""
     codes, strings = pd.factorize(column)
     categorical = pd.Categorical.from_codes(codes, categories=strings)
     return pd.Series(categorical, index=column.index, name=column.name)
+
+
+def compactable(frame: pd.DataFrame, expectations: list[Expectation]) -> set[str]:
+    """The columns GX is shown as categoricals when they hold strings: those the expectations
+    read, except the ones an expectation reads as text; none when it is unclear what they
+    read."""
+    rows = [e for e in expectations if e.type not in SCHEMA_EXPECTATIONS]
+    reads = [columns_read(e) for e in rows]
+    if not rows or frame.columns.has_duplicates or any(r is None for r in reads):
+        return set()
+    texts = {e.kwargs.get("column") for e in rows if e.type in TEXT_EXPECTATIONS}
+    return {c for c in frame if c in set().union(*reads) - texts}
+
+
+def compacted(frame: pd.DataFrame, expectations: list[Expectation]) -> set[str]:
+    """The columns of strings GX is shown as categoricals when validating these expectations."""
+    return {c for c in compactable(frame, expectations) if _strings(frame[c])}
 
 
 def _filters_rows(expectation: Expectation, read: set[str]) -> bool:
@@ -82,9 +101,13 @@ def _filters_rows(expectation: Expectation, read: set[str]) -> bool:
     return "row_condition" in expectation.kwargs or len(read) > 1
 
 
-def batches(frame: pd.DataFrame, expectations: list[Expectation]) -> Iterator[Batch]:
+def batches(
+    frame: pd.DataFrame, expectations: list[Expectation], compact: set[str] | None = None
+) -> Iterator[Batch]:
     """Schema expectations on the columns alone; each expectation that filters rows on a batch
-    of its own when its columns are cheap to copy (no text); all others on one shared batch."""
+    of its own when its columns are cheap to copy (no text); all others on one shared batch.
+    `compact`: the columns shown as categoricals, when decided for a whole suite (`compacted`)
+    of which these expectations are a part."""
     schema = [e for e in expectations if e.type in SCHEMA_EXPECTATIONS]
     if schema:
         yield Batch(schema, frame.iloc[:0])
@@ -94,9 +117,9 @@ def batches(frame: pd.DataFrame, expectations: list[Expectation]) -> Iterator[Ba
         if rows:
             yield Batch(rows, frame)
         return
-    texts = {e.kwargs.get("column") for e in rows if e.type in TEXT_EXPECTATIONS}
+    compact = compacted(frame, expectations) if compact is None else compact
     read_any = set().union(*reads)
-    shown = {c: frame[c] if c in texts else _compact(frame[c]) for c in frame if c in read_any}
+    shown = {c: categorical(frame[c]) if c in compact else frame[c] for c in frame if c in read_any}
 
     def alone(expectation: Expectation, read: set[str]) -> bool:
         cheap = all(c in shown and shown[c].dtype != object for c in read)

@@ -39,8 +39,8 @@ def records_specs(contract: Contract) -> list[CheckSpec]:
 
 
 def check_records(records: SourceRecords, contract: Contract, asset: str) -> list[QualityResult]:
-    def triples(rows: pd.DataFrame) -> pd.DataFrame:
-        return views.delivery_view(rows, contract)
+    def triples(rows: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+        return views.coded_delivery_view(rows, contract)
 
     suite = records_suite(contract)
     if records.read:
@@ -107,10 +107,11 @@ def check_customer_fields(
     now: datetime,
     asset: str,
 ) -> list[QualityResult]:
+    purposes = invariants.purpose_codes(fields)  # read by two invariants
     return [
         *validate(customer_fields_suite(contracts), views.customer_fields_view(fields), asset),
-        invariants.purposes_in_taxonomy(fields, contracts, asset),
-        invariants.purposes_granted(fields, contracts, asset),
+        invariants.purposes_in_taxonomy(fields, contracts, asset, purposes),
+        invariants.purposes_granted(fields, contracts, asset, purposes),
         invariants.nothing_expired(fields, now, asset),
         invariants.thresholds_met(fields, contracts, asset),
         invariants.nothing_for_erased(

@@ -118,8 +118,11 @@ def deliveries_accepted(records: SourceRecords, asset: str) -> QualityResult:
 def _sample(
     frame: pd.DataFrame, mask: pd.Series, describe: Callable[[Any], str]
 ) -> tuple[int, list[str]]:
-    """How many rows the mask flags, and a few of them described."""
-    return int(mask.sum()), [describe(row) for row in frame[mask].head(SAMPLE).itertuples()]
+    """How many rows the mask flags, and the first few of them described (only those rows
+    are copied out of the frame)."""
+    flagged = np.flatnonzero(np.asarray(mask, dtype=bool))
+    rows = frame.iloc[flagged[:SAMPLE]]
+    return len(flagged), [describe(row) for row in rows.itertuples()]
 
 
 def _value(row: Any) -> str:
@@ -134,13 +137,14 @@ def _codes(column: pd.Series) -> Codes:
     return pd.factorize(column, use_na_sentinel=False)
 
 
-def _purposes(fields: pd.DataFrame) -> Codes:
+def purpose_codes(fields: pd.DataFrame) -> Codes:
     """Each value's purposes as a code into the distinct purpose tuples. The rows of one merge
     part share one list object, so lists are told apart by identity first, then by content."""
     lists = fields["purposes"].to_numpy(dtype=object)
-    by_object, _ = pd.factorize(np.fromiter(map(id, lists), dtype=np.int64, count=len(lists)))
-    _, first = np.unique(by_object, return_index=True)
-    shown = [p if p is None or isinstance(p, float) else tuple(p) for p in lists[first]]
+    by_object, objects = pd.factorize(np.fromiter(map(id, lists), dtype=np.int64, count=len(lists)))
+    holding = np.zeros(len(objects), dtype=np.int64)
+    holding[by_object] = np.arange(len(lists))  # a row holding each list object (any will do)
+    shown = [p if p is None or isinstance(p, float) else tuple(p) for p in lists[holding]]
     by_content, distinct = pd.factorize(pd.Series(shown, dtype=object), use_na_sentinel=False)
     return by_content[by_object], distinct
 
@@ -160,13 +164,17 @@ def _per_distinct(keys: list[Codes], index: pd.Index, flag: Callable[..., bool])
     return pd.Series(flags[rows] if len(rows) else [], index=index, dtype=bool)
 
 
-def purposes_in_taxonomy(fields: pd.DataFrame, contracts: ContractSet, asset: str) -> QualityResult:
+def purposes_in_taxonomy(
+    fields: pd.DataFrame, contracts: ContractSet, asset: str, purposes: Codes | None = None
+) -> QualityResult:
+    """`purposes`: `purpose_codes(fields)`, when the caller has them already."""
     known = set(contracts.taxonomy.purposes)
 
     def unknown(purposes: Any) -> bool:
         return not isinstance(purposes, tuple) or len(purposes) == 0 or not set(purposes) <= known
 
-    mask = _per_distinct([_purposes(fields)], fields.index, unknown)
+    codes = purposes if purposes is not None else purpose_codes(fields)
+    mask = _per_distinct([codes], fields.index, unknown)
     bad = _sample(fields, mask, lambda r: f"{_value(r)}: {list(r.purposes or [])}")
     expected = f"purposes non-empty and within {sorted(known)}"
     return _counted(PURPOSES_IN_TAXONOMY, asset, bad, len(fields), expected)
@@ -182,14 +190,18 @@ def _granted(contracts: ContractSet) -> dict[tuple[str, str], set[str]]:
     return granted
 
 
-def purposes_granted(fields: pd.DataFrame, contracts: ContractSet, asset: str) -> QualityResult:
+def purposes_granted(
+    fields: pd.DataFrame, contracts: ContractSet, asset: str, purposes: Codes | None = None
+) -> QualityResult:
+    """`purposes`: `purpose_codes(fields)`, when the caller has them already."""
     granted = _granted(contracts)
 
     def beyond(source: Any, field: Any, purposes: Any) -> bool:
         held = set(purposes) if isinstance(purposes, tuple) else set()
         return not held <= granted.get((source, field), set())
 
-    keys = [_codes(fields["source"]), _codes(fields["field"]), _purposes(fields)]
+    codes = purposes if purposes is not None else purpose_codes(fields)
+    keys = [_codes(fields["source"]), _codes(fields["field"]), codes]
     mask = _per_distinct(keys, fields.index, beyond)
     bad = _sample(fields, mask, lambda r: f"{_value(r)}: {list(r.purposes or [])}")
     expected = "purposes within the contract's fields.<field>.purposes"
@@ -203,17 +215,23 @@ def nothing_expired(fields: pd.DataFrame, now: datetime, asset: str) -> QualityR
     return _counted(NOTHING_EXPIRED, asset, bad, int(fields["valid_to"].isna().sum()), expected)
 
 
+def _third_party(fields: pd.DataFrame) -> np.ndarray:
+    """The positions of third-party values (column by column: no frame is copied)."""
+    return np.flatnonzero(fields["source_kind"].isin(THIRD_PARTY_KINDS).to_numpy())
+
+
 def thresholds_met(fields: pd.DataFrame, contracts: ContractSet, asset: str) -> QualityResult:
-    third_party = fields["source_kind"].isin(THIRD_PARTY_KINDS)
-    third = fields.loc[third_party, [*DESCRIBED, "match_probability"]]
-    threshold = third["source"].map({c.name: c.match.threshold for c in contracts.third_party})
-    probability = third["match_probability"].astype(float)
-    mask = ~(probability.between(0.0, 1.0) & (probability >= threshold))
-    bad = _sample(
-        third, mask, lambda r: f"{_value(r)}: p={r.match_probability} < {threshold[r.Index]}"
-    )
+    third = _third_party(fields)
+    thresholds = {c.name: c.match.threshold for c in contracts.third_party}
+    threshold = fields["source"].iloc[third].map(thresholds)
+    probability = fields["match_probability"].iloc[third].astype(float)
+    flagged = third[~(probability.between(0.0, 1.0) & (probability >= threshold)).to_numpy()]
+    sample = [
+        f"{_value(r)}: p={r.match_probability} < {threshold[r.Index]}"
+        for r in fields.iloc[flagged[:SAMPLE]].itertuples()
+    ]
     expected = "0 <= match_probability <= 1 and >= the source's match.threshold"
-    return _counted(THRESHOLDS_MET, asset, bad, len(third), expected)
+    return _counted(THRESHOLDS_MET, asset, (len(flagged), sample), len(third), expected)
 
 
 def erased_customers(
@@ -240,12 +258,13 @@ def nothing_for_erased(
     asset: str,
     customer_identities: pd.DataFrame | None = None,
 ) -> QualityResult:
-    third = fields.loc[fields["source_kind"].isin(THIRD_PARTY_KINDS), DESCRIBED]
-    erased = erased_customers(third["customer_id"], salt, erased_keys, customer_identities)
-    mask = third["customer_id"].isin(erased)
-    bad = _sample(third, mask, _value)
+    third = _third_party(fields)
+    ids = fields["customer_id"].iloc[third]
+    erased = erased_customers(ids, salt, erased_keys, customer_identities)
+    flagged = third[ids.isin(erased).to_numpy()] if erased else third[:0]
+    sample = [_value(r) for r in fields.iloc[flagged[:SAMPLE]].itertuples()]
     expected = f"no third-party value for the {len(erased_keys)} suppressed subject keys"
-    return _counted(NOTHING_FOR_ERASED, asset, bad, len(third), expected)
+    return _counted(NOTHING_FOR_ERASED, asset, (len(flagged), sample), len(third), expected)
 
 
 def _first_row(ids: pd.Series, wanted: pd.Series) -> np.ndarray:

@@ -1,22 +1,26 @@
 """Validating a bound suite with Great Expectations: a DataFrame in, one QualityResult per
 expectation out, in suite order (GX returns results in its own order).
 
-One ephemeral GX context per process; each batch of `batches` is one GX validation, and
-observed values are described from the frame as given (file, row and column of a failure).
+One ephemeral GX context per process. GX judges most expectations on the few rows that decide
+them (`reduction`), the others on the `batches` of the whole frame; either way the results
+are GX's on the whole frame, and observed values are described from the frame as given (file,
+row and column of a failure).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from lineage_pipeline.ingest import DELIVERY
-from lineage_pipeline.quality.batches import batches
+from lineage_pipeline.quality.batches import SCHEMA_EXPECTATIONS, batches
+from lineage_pipeline.quality.keys import Factorized, KeyCache
+from lineage_pipeline.quality.reduction import validate_reduced
 from lineage_pipeline.quality.results import (
     SAMPLE,
     QualityResult,
@@ -41,7 +45,12 @@ def _batch_definition() -> Any:
     return asset.add_batch_definition_whole_dataframe("whole_frame")
 
 
-def _run(suite: Suite, expectations: list[Expectation], frame: pd.DataFrame) -> dict[str, Any]:
+def _run(
+    suite: Suite,
+    expectations: list[Expectation],
+    frame: pd.DataFrame,
+    result_format: Mapping[str, Any] = RESULT_FORMAT,
+) -> dict[str, Any]:
     """One GX validation of `expectations` on `frame`: its results by check name."""
     # The validator Batch.validate and ValidationDefinition.run both build, made directly: a
     # Batch would load (fingerprint) the frame once more before validating it.
@@ -50,7 +59,7 @@ def _run(suite: Suite, expectations: list[Expectation], frame: pd.DataFrame) -> 
     validator = Validator(
         batch_definition=_batch_definition(),
         batch_parameters={"dataframe": frame},
-        result_format=RESULT_FORMAT,
+        result_format=dict(result_format),
     )
     outcome = validator.validate_expectation_suite(
         to_gx_suite(replace(suite, expectations=tuple(expectations)))
@@ -79,13 +88,27 @@ def _result(
     )
 
 
-def validate(suite: Suite, frame: pd.DataFrame, asset: str) -> list[QualityResult]:
-    """Validate a bound suite on a DataFrame; results in suite order, one per expectation."""
+def validate(
+    suite: Suite,
+    frame: pd.DataFrame,
+    asset: str,
+    reduce: bool = True,
+    known: Mapping[str, Factorized] | None = None,
+) -> list[QualityResult]:
+    """Validate a bound suite on a DataFrame; results in suite order, one per expectation.
+    `reduce` shows GX the rows that decide each expectation (`reduction`) rather than all of
+    them; the results are the same either way. `known`: columns coded as the frame was built
+    (`views.coded_delivery_view`)."""
     if not frame.index.equals(pd.RangeIndex(len(frame))):
         frame = frame.copy(deep=False)  # GX reports failing rows by index: make it positions
         frame.index = pd.RangeIndex(len(frame))
     found: dict[str, Any] = {}
-    for batch in batches(frame, list(suite.expectations)):
+    left, compact = list(suite.expectations), None
+    if reduce and len(frame):
+        keys = KeyCache(frame, left, known)
+        found, left = validate_reduced(keys, left, partial(_run, suite))
+        compact = keys.compact() if any(e.type not in SCHEMA_EXPECTATIONS for e in left) else None
+    for batch in batches(frame, left, compact):
         found |= _run(suite, batch.expectations, batch.frame)
     return [_result(e, found[e.check], frame, suite.name, asset) for e in suite.expectations]
 
@@ -98,17 +121,29 @@ def _groups(frame: pd.DataFrame) -> Iterable[tuple[str, pd.DataFrame]]:
         yield Path(str(key)).name, group
 
 
+# A view's frame with the columns it coded as it built them.
+Coded = tuple[pd.DataFrame, Mapping[str, Factorized]]
+
+
+def _validate_made(
+    suite: Suite, made: pd.DataFrame | Coded, asset: str, reduce: bool
+) -> list[QualityResult]:
+    frame, known = made if isinstance(made, tuple) else (made, None)
+    return validate(suite, frame, asset, reduce, known)
+
+
 def validate_per_delivery(
     suite: Suite,
     frame: pd.DataFrame,
     asset: str,
-    view: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    view: Callable[[pd.DataFrame], pd.DataFrame | Coded] | None = None,
+    reduce: bool = True,
 ) -> list[QualityResult]:
     """Validate each delivery (`_delivery`) on its own; a check fails if any delivery fails it,
     and its observed value names the failing deliveries. `view`, when given, turns one
     delivery's rows into the frame the suite reads (built and dropped one delivery at a time)."""
     runs: Mapping[str, list[QualityResult]] = {
-        name: validate(suite, view(group) if view else group, asset)
+        name: _validate_made(suite, view(group) if view else group, asset, reduce)
         for name, group in _groups(frame)
     }
     combined = []
