@@ -6,10 +6,19 @@ import pandas as pd
 from lineage_pipeline.contracts import ContractSet
 
 
+def _column_type(column: pd.Series) -> str:
+    """The type of the values: a categorical column (how merge keeps repeated text) shows its
+    categories' type, as the warehouse stores it."""
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return str(dtype.categories.dtype)
+    return str(dtype)
+
+
 def table_metadata(frame: pd.DataFrame, tags: dict[str, dict[str, str]] | None = None) -> dict:
     tags = tags or {}
     columns = [
-        dg.TableColumn(name=str(c), type=str(frame[c].dtype), tags=tags.get(str(c), {}))
+        dg.TableColumn(name=str(c), type=_column_type(frame[c]), tags=tags.get(str(c), {}))
         for c in frame.columns
     ]
     return {

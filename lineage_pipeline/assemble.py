@@ -165,7 +165,8 @@ def run_summary(
     """The figures a run reports: rows per delivery, candidate pairs, links, fields enriched."""
     third_party = fields["source_kind"].isin(["purchased", "public"]) & fields["is_current"]
     current = fields.loc[third_party, ["field", "customer_id"]]  # not every column: cheaper
-    enriched = current.groupby("field")["customer_id"].nunique()
+    # observed: a Categorical field counts only the fields that have values, as text would.
+    enriched = current.groupby("field", observed=True)["customer_id"].nunique()
     return {
         "customers": len(customers),
         "deliveries": deliveries[

@@ -9,15 +9,31 @@ probability, newest delivery.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
 
-from lineage_pipeline.contracts import Contract, ContractSet
-from lineage_pipeline.ingest import DELIVERY, RECORD_ID
-from lineage_pipeline.survivorship import group_codes, sort_rows, text_ranks, valid_to, winners
+from lineage_pipeline.coded import Pool, categorical, shifted
+from lineage_pipeline.contracts import ContractSet
+from lineage_pipeline.survivorship import (
+    code_ranks,
+    group_codes,
+    sort_rows,
+    text_order,
+    text_ranks,
+    valid_to,
+    winners,
+)
+from lineage_pipeline.value_rows import (
+    CODED_COLUMNS,
+    POOLED_COLUMNS,
+    Part,
+    Rows,
+    SourceValues,
+    objects,
+    source_rows,
+)
 from lineage_pipeline.vocabulary import SUBJECT_REQUEST
 
 FIELD_COLUMNS = [
@@ -41,132 +57,9 @@ FIELD_COLUMNS = [
 _KIND_RANK = {SUBJECT_REQUEST: 0, "first_party": 1, "purchased": 2, "public": 2}
 # Rectification is a legal duty, so a correction is held on that basis.
 CORRECTION_LEGAL_BASIS = "legal_obligation"
-# Columns of the value rows that differ row by row; the rest belong to the row's part.
-_ROW_COLUMNS = (
-    "customer_id",
-    "value",
-    "source_record_id",
-    "delivery",
-    "match_probability",
-    "acquired_at",
-    "expires_at",
-    "run_id",
-)
-
-_TEXT_COLUMNS = ("customer_id", "value", "source_record_id", "delivery", "run_id")
-_PART_COLUMNS = ("field", "source", "source_kind", "legal_basis", "purposes")
-
-
-@dataclass(frozen=True)
-class SourceValues:
-    """The kept records of one source, with their links to customers (None for first party)."""
-
-    contract: Contract
-    records: pd.DataFrame
-    acquired_at: dict[str, datetime]
-    run_ids: dict[str, str]
-    links: pd.DataFrame | None = None
-
-
-@dataclass(frozen=True)
-class _Part:
-    """What every value row of one (source, field) shares."""
-
-    field: object
-    source: str
-    source_kind: str
-    legal_basis: str
-    purposes: object  # the list every row of the part shares (NaN: an unknown field)
-    priority: int | None
-
-
-@dataclass
-class _Rows:
-    """Value rows as column arrays, in the order the per-source frames used to be stacked."""
-
-    parts: list[_Part] = field(default_factory=list)
-    chunks: dict[str, list[np.ndarray]] = field(
-        default_factory=lambda: {name: [] for name in ("part", *_ROW_COLUMNS)}
-    )
-
-    def add(self, parts: list[_Part], part: np.ndarray, **columns: np.ndarray) -> None:
-        """Append rows; `part` indexes `parts`."""
-        self.chunks["part"].append(part.astype(np.int64) + len(self.parts))
-        self.parts.extend(parts)
-        for name in _ROW_COLUMNS:
-            self.chunks[name].append(columns[name])
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        """Each column in one array; the chunks are let go as they are joined."""
-        joined = {}
-        for name in list(self.chunks):
-            chunks = self.chunks.pop(name)
-            joined[name] = np.concatenate(chunks) if chunks else np.empty(0)
-        return joined
-
-
-def _objects(items: list) -> np.ndarray:
-    """A 1-d object array of `items`, even when they are lists."""
-    return np.fromiter(items, dtype=object, count=len(items))
-
-
-def _stripped(column: pd.Series) -> np.ndarray:
-    """As column.fillna("").astype(str).str.strip(), stripping each distinct value once."""
-    codes, distinct = pd.factorize(column.fillna("").to_numpy(dtype=object))
-    return _objects([(v if type(v) is str else str(v)).strip() for v in distinct])[codes]
-
-
-def _per_delivery(deliveries: np.ndarray, lookup: dict) -> np.ndarray:
-    """lookup[delivery] for every row (missing where the delivery is not in `lookup`)."""
-    codes, distinct = pd.factorize(deliveries)
-    return pd.Series([*distinct, None], dtype=object).map(lookup).to_numpy()[codes]
-
-
-def _source_rows(values: SourceValues, rows: _Rows) -> None:
-    """Append one source's value rows: every non-empty field value of a linked record."""
-    contract, records = values.contract, values.records
-    if values.links is None:
-        positions = np.arange(len(records))
-        customers = records[RECORD_ID].to_numpy(dtype=object)
-        probabilities = np.full(len(records), np.nan)
-    else:
-        keys = records[[DELIVERY, RECORD_ID]].assign(_position=np.arange(len(records)))
-        linked = keys.merge(values.links, on=[DELIVERY, RECORD_ID], how="inner")
-        positions = linked["_position"].to_numpy()
-        customers = linked["customer_id"].to_numpy(dtype=object)
-        probabilities = linked["match_probability"].astype(float).to_numpy()
-    record_ids = records[RECORD_ID].to_numpy(dtype=object)[positions]
-    deliveries = records[DELIVERY].to_numpy(dtype=object)[positions]
-    acquired = pd.to_datetime(_per_delivery(deliveries, values.acquired_at)).to_numpy(
-        dtype="datetime64[ns]"
-    )
-    run_ids = _per_delivery(deliveries, values.run_ids).astype(object)
-    for name, spec in contract.fields.items():
-        if values.links is None and spec.column == "customer_id":
-            text = customers  # first-party rows carry their record id as customer_id
-        else:
-            text = _stripped(records[spec.column])[positions]
-        keep = np.flatnonzero(text != "")
-        part = _Part(
-            name,
-            contract.name,
-            contract.kind,
-            contract.legal_basis,
-            list(spec.purposes),
-            contract.priority,
-        )
-        rows.add(
-            [part],
-            np.zeros(len(keep), dtype=np.int64),
-            customer_id=customers[keep],
-            value=text[keep],
-            source_record_id=record_ids[keep],
-            delivery=deliveries[keep],
-            match_probability=probabilities[keep],
-            acquired_at=acquired[keep],
-            expires_at=acquired[keep] + np.timedelta64(spec.retention_days, "D"),
-            run_id=run_ids[keep],
-        )
+# Output columns held as pandas Categoricals (repeated text); `source` stays text: callers
+# group by it.
+CATEGORICAL_COLUMNS = ("customer_id", "field", "source_kind", "delivery", "legal_basis", "run_id")
 
 
 def correction_observations(corrections: pd.DataFrame, contracts: ContractSet) -> pd.DataFrame:
@@ -201,7 +94,7 @@ def correction_observations(corrections: pd.DataFrame, contracts: ContractSet) -
     return out
 
 
-def _correction_rows(corrections: pd.DataFrame, contracts: ContractSet, rows: _Rows) -> None:
+def _correction_rows(corrections: pd.DataFrame, contracts: ContractSet, rows: Rows) -> None:
     """Append the subject corrections' value rows, one part per corrected field."""
     frame = correction_observations(corrections, contracts)
     if frame.empty:
@@ -210,7 +103,7 @@ def _correction_rows(corrections: pd.DataFrame, contracts: ContractSet, rows: _R
     purposes = frame["purposes"].to_numpy(dtype=object)
     first = pd.Series(np.arange(len(codes))).groupby(codes).first()
     parts = [
-        _Part(
+        Part(
             name,
             SUBJECT_REQUEST,
             SUBJECT_REQUEST,
@@ -222,13 +115,21 @@ def _correction_rows(corrections: pd.DataFrame, contracts: ContractSet, rows: _R
     ]
     if (codes < 0).any():  # a correction without a field name
         parts.append(
-            _Part(np.nan, SUBJECT_REQUEST, SUBJECT_REQUEST, CORRECTION_LEGAL_BASIS, np.nan, None)
+            Part(np.nan, SUBJECT_REQUEST, SUBJECT_REQUEST, CORRECTION_LEGAL_BASIS, np.nan, None)
         )
         codes = np.where(codes < 0, len(names), codes)
+    coded = {}
+    for name in CODED_COLUMNS:
+        column, distinct = pd.factorize(frame[name].to_numpy(dtype=object))
+        coded[name] = shifted(column, rows.dictionaries[name].add(distinct))
     rows.add(
         parts,
         codes,
-        **{name: frame[name].to_numpy(dtype=object) for name in _TEXT_COLUMNS},
+        **coded,
+        **{
+            name: np.arange(len(frame)) + rows.pools[name].add(frame[name].to_numpy(dtype=object))
+            for name in POOLED_COLUMNS
+        },
         match_probability=frame["match_probability"].to_numpy(dtype=float),
         acquired_at=frame["acquired_at"].to_numpy(dtype="datetime64[ns]"),
         expires_at=frame["expires_at"].to_numpy(dtype="datetime64[ns]"),
@@ -237,29 +138,37 @@ def _correction_rows(corrections: pd.DataFrame, contracts: ContractSet, rows: _R
 
 def _survivor_mask(
     group: np.ndarray,
-    ranks: list[pd.Series],
-    source: np.ndarray,
+    ranks: list[np.ndarray],
+    source_rank: np.ndarray,
     record_id: np.ndarray,
     in_force: np.ndarray,
 ) -> np.ndarray:
     """The winner of each (customer, field) group among in-force rows, as positions: the
     lowest `ranks` (kind, priority, probability, recency), then source and source record id
     (text order), then row order."""
-    columns = [rank.to_numpy()[in_force] for rank in ranks]
-    columns.append(text_ranks(source)[in_force])
+    columns = [rank[in_force] for rank in ranks]
+    columns.append(source_rank[in_force])
     return in_force[winners(group[in_force], columns, record_id[in_force])]
+
+
+def _part_ranks(kind: pd.Series, priority: pd.Series) -> list[np.ndarray]:
+    """The ranks a row takes from its source: subject correction, then first party; then
+    contract priority."""
+    return [
+        kind.map(_KIND_RANK).fillna(np.inf).to_numpy(),
+        priority.astype(float).fillna(np.inf).to_numpy(),
+    ]
 
 
 def _ranks(
     kind: pd.Series, priority: pd.Series, probability: pd.Series, acquired_at: pd.Series
-) -> list[pd.Series]:
+) -> list[np.ndarray]:
     """Survivorship ranks, lowest wins: subject correction, then first party; contract
     priority; match probability; newest delivery."""
     return [
-        kind.map(_KIND_RANK).fillna(np.inf),
-        priority.astype(float).fillna(np.inf),
-        -probability.fillna(1.0),
-        -acquired_at.astype("int64"),
+        *_part_ranks(kind, priority),
+        (-probability.fillna(1.0)).to_numpy(),
+        (-acquired_at.astype("int64")).to_numpy(),
     ]
 
 
@@ -272,9 +181,12 @@ def survivors(rows: pd.DataFrame) -> np.ndarray:
     chosen = _survivor_mask(
         group_codes(customer, field_code),
         _ranks(
-            rows["source_kind"], rows["priority"], rows["match_probability"], rows["acquired_at"]
+            rows["source_kind"].astype(object),
+            rows["priority"],
+            rows["match_probability"],
+            rows["acquired_at"],
         ),
-        rows["source"].to_numpy(dtype=object),
+        text_ranks(rows["source"].to_numpy(dtype=object)),
         rows["source_record_id"].to_numpy(dtype=object),
         np.flatnonzero(rows["valid_to"].isna().to_numpy()),
     )
@@ -291,6 +203,16 @@ def _history(rows: dict[str, np.ndarray], group: np.ndarray, now: datetime) -> n
     return np.where(expired, earlier, ends)
 
 
+def _collect(
+    sources: list[SourceValues], corrections: pd.DataFrame, contracts: ContractSet
+) -> Rows:
+    collected = Rows()
+    for values in sources:
+        source_rows(values, collected)
+    _correction_rows(corrections, contracts, collected)
+    return collected
+
+
 def customer_fields(
     sources: list[SourceValues],
     corrections: pd.DataFrame,
@@ -298,48 +220,106 @@ def customer_fields(
     now: datetime,
     grace: timedelta,
 ) -> pd.DataFrame:
-    """Every value held, with provenance and history; survivors marked `is_current`."""
-    collected = _Rows()
-    for values in sources:
-        _source_rows(values, collected)
-    _correction_rows(corrections, contracts, collected)
+    """Every value held, with provenance and history; survivors marked `is_current`.
+
+    The repeated text columns (CATEGORICAL_COLUMNS) come as pandas Categoricals.
+    """
+    collected = _collect(sources, corrections, contracts)
     rows = collected.arrays()
     if not len(rows["part"]):
         return pd.DataFrame(columns=FIELD_COLUMNS)
     kept = np.flatnonzero(rows["expires_at"] >= np.datetime64(now - grace, "ns"))
     if len(kept) < len(rows["part"]):
         rows = {name: column[kept] for name, column in rows.items()}
+    del kept
+    coded = {}
+    for name in CODED_COLUMNS:
+        coded[name] = collected.dictionaries[name].joined(rows.pop(name))
     parts, part = collected.parts, rows.pop("part")
+    # Record ids break ties in the sorts below; values are looked up only at the end.
+    rows["source_record_id"] = collected.pools["source_record_id"].take(rows["source_record_id"])
+    return _ordered_frame(parts, part, rows, coded, collected.pools["value"], now)
 
-    def per_part(attribute: str) -> np.ndarray:
-        return _objects([getattr(p, attribute) for p in parts])
 
-    field_rank = text_ranks(per_part("field"))[part]
-    source_rank = text_ranks(per_part("source"))[part]
-    customer = text_ranks(rows["customer_id"])  # groups customers, and orders them
+def _per_part(parts: list[Part], attribute: str) -> np.ndarray:
+    return objects([getattr(p, attribute) for p in parts])
+
+
+def _dense(*keys: np.ndarray) -> np.ndarray:
+    """Each position's rank when ordered by `keys` in turn (ties share a rank)."""
+    order = np.lexsort(tuple(reversed(keys)))
+    step = np.zeros(len(order), dtype=np.int64)
+    for key in keys:
+        step[1:] |= key[order][1:] != key[order][:-1]
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.cumsum(step)
+    return rank
+
+
+def _ordered_frame(
+    parts: list[Part],
+    part: np.ndarray,
+    rows: dict[str, np.ndarray],
+    coded: dict[str, tuple[np.ndarray, np.ndarray]],
+    values: Pool,
+    now: datetime,
+) -> pd.DataFrame:
+    """History, survivors and the published row order, worked out on codes; then the frame."""
+    field_rank = text_ranks(_per_part(parts, "field"))[part]
+    source_rank = text_ranks(_per_part(parts, "source"))[part]
+    customer_codes, customer_ids = coded.pop("customer_id")
+    customer_order = text_order(customer_ids)
+    # Groups customers, and orders them.
+    customer = code_ranks(customer_codes, customer_ids, customer_order)
+    del customer_codes
     ends = _history(rows, group_codes(customer, part), now)
-    ranks = _ranks(
-        pd.Series(per_part("source_kind")[part]),
-        pd.Series(per_part("priority")[part], dtype=object),
-        pd.Series(rows["match_probability"]),
-        pd.Series(rows["acquired_at"]),
+    # Keys that belong to the part are folded into one: fewer keys for each sort.
+    kind_rank, priority_rank = _part_ranks(
+        pd.Series(_per_part(parts, "source_kind")),
+        pd.Series(_per_part(parts, "priority"), dtype=object),
     )
-    current = _survivor_mask(
-        group_codes(customer, field_rank),
-        ranks,
-        per_part("source")[part],
-        rows["source_record_id"],
-        np.flatnonzero(np.isnat(ends)),
+    group = group_codes(customer, field_rank)
+    in_force = np.flatnonzero(np.isnat(ends))
+    probability = rows["match_probability"][in_force]
+    ranked = sort_rows(
+        [
+            group_codes(group, _dense(kind_rank, priority_rank)[part])[in_force],
+            -np.where(np.isnan(probability), 1.0, probability),
+            -rows["acquired_at"][in_force].view(np.int64),  # kept rows have one: they expire
+            source_rank[in_force],
+        ],
+        rows["source_record_id"][in_force],
     )
-    del ranks
+    del probability
+    ranked_groups = group[in_force][ranked]
+    first = np.ones(len(ranked), dtype=bool)
+    first[1:] = ranked_groups[1:] != ranked_groups[:-1]
     is_current = np.zeros(len(part), dtype=bool)
-    is_current[current] = True
+    is_current[in_force[ranked[first]]] = True
+    del group, in_force, ranked, ranked_groups, first
     order = sort_rows(
-        [customer, field_rank, source_rank, rows["acquired_at"]], rows["source_record_id"]
+        [group_codes(customer, field_rank, source_rank), rows["acquired_at"]],
+        rows["source_record_id"],
     )
-    del customer, field_rank, source_rank
+    del field_rank, source_rank
+    # A rank names the customer at that place of the text order; missing ones rank last.
+    customer = np.append(customer_order, -1)[customer[order]]
     part = part[order]
+    text = {
+        "value": values.take(rows.pop("value")[order]),
+        "source": _per_part(parts, "source")[part],
+        "source_record_id": rows.pop("source_record_id")[order],
+        "purposes": _per_part(parts, "purposes")[part],
+    }
+    # Text columns go straight into one block: the frame comes out consolidated without a
+    # copy of them.
+    block = np.empty((len(text), len(order)), dtype=object)
+    for position, name in enumerate(list(text)):
+        block[position] = text.pop(name)
+    frame = pd.DataFrame(block.T, columns=["value", "source", "source_record_id", "purposes"])
+    del block
     other = {
+        "customer_id": categorical(customer, customer_ids, customer_order),
         "match_probability": rows.pop("match_probability")[order],
         "acquired_at": rows["acquired_at"][order],
         "expires_at": rows.pop("expires_at")[order],
@@ -347,17 +327,33 @@ def customer_fields(
         "valid_to": ends[order],
         "is_current": is_current[order],
     }
-    text = [name for name in FIELD_COLUMNS if name not in other]
-    # Text columns go straight into one block, each let go once placed: the peak stays near
-    # the output's own size, and the frame comes out consolidated, as later steps expect.
-    block = np.empty((len(text), len(order)), dtype=object)
-    for position, name in enumerate(text):
-        block[position] = per_part(name)[part] if name in _PART_COLUMNS else rows.pop(name)[order]
-    frame = pd.DataFrame(block.T, columns=text, copy=False)
+    del customer, ends, is_current
+    for name in ("field", "source_kind", "legal_basis"):
+        codes, distinct = pd.factorize(_per_part(parts, name))
+        other[name] = categorical(codes[part], np.asarray(distinct, dtype=object))
+    for name, (codes, distinct) in coded.items():
+        other[name] = categorical(codes[order], distinct)
     for position, name in enumerate(FIELD_COLUMNS):
         if name in other:
-            frame.insert(position, name, other[name])
+            frame.insert(position, name, other.pop(name))
     return frame
+
+
+def _codes_in(column: pd.Series, rows: np.ndarray, wanted: pd.Index) -> np.ndarray:
+    """The position in `wanted` of each of `rows`' values (-1: not there); a Categorical looks
+    up its categories only."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        found = np.append(wanted.get_indexer(column.cat.categories), -1)
+        return found[column.cat.codes.to_numpy()[rows]]
+    return wanted.get_indexer(column.to_numpy(dtype=object)[rows])
+
+
+def _sorted_ids(customer_ids: pd.Series) -> list:
+    """sorted(set(customer_ids)), ordering distinct ids only (text by its code points)."""
+    distinct = pd.unique(customer_ids.to_numpy(dtype=object))
+    if all(type(v) is str for v in distinct):
+        return list(distinct[text_order(distinct)])
+    return sorted(set(customer_ids))
 
 
 def customers_table(
@@ -365,12 +361,10 @@ def customers_table(
 ) -> pd.DataFrame:
     """One row per customer, one column per field, holding the surviving value."""
     current = np.flatnonzero(fields["is_current"].to_numpy(dtype=bool))
-    customers = fields["customer_id"].to_numpy(dtype=object)[current]
-    names = fields["field"].to_numpy(dtype=object)[current]
-    ids = sorted(set(customer_ids))
-    rows = pd.Index(ids).get_indexer(customers)
-    columns = pd.Index(field_names).get_indexer(names)
-    if _repeated_pairs(rows, columns, customers, names):
+    ids = _sorted_ids(customer_ids)
+    rows = _codes_in(fields["customer_id"], current, pd.Index(ids, dtype=object))
+    columns = _codes_in(fields["field"], current, pd.Index(field_names, dtype=object))
+    if _repeated_pairs(rows, columns, fields, current):
         # Two current values for one customer and field: pivot names the problem.
         fields[fields["is_current"]].pivot(index="customer_id", columns="field", values="value")
     values = fields["value"].to_numpy(dtype=object)[current]
@@ -382,10 +376,11 @@ def customers_table(
 
 
 def _repeated_pairs(
-    rows: np.ndarray, columns: np.ndarray, customers: np.ndarray, names: np.ndarray
+    rows: np.ndarray, columns: np.ndarray, fields: pd.DataFrame, current: np.ndarray
 ) -> bool:
     """Whether a (customer, field) pair occurs twice; rows and columns locate known ones."""
     if (rows < 0).any() or (columns < 0).any():
-        rows, columns = pd.factorize(customers)[0] + 1, pd.factorize(names)[0] + 1
+        rows = pd.factorize(fields["customer_id"].to_numpy(dtype=object)[current])[0] + 1
+        columns = pd.factorize(fields["field"].to_numpy(dtype=object)[current])[0] + 1
     pairs = rows.astype(np.int64) * (int(columns.max(initial=0)) + 1) + columns
     return bool(len(pairs)) and bool((np.bincount(pairs) > 1).any())

@@ -18,25 +18,41 @@ NOT_A_TIME = np.datetime64("NaT", "ns")
 
 
 def group_codes(*codes: np.ndarray) -> np.ndarray:
-    """One code per distinct combination of non-negative integer codes."""
+    """One code per distinct combination of non-negative integer codes, ordered as the
+    combinations are (first code first): a sort by it is a sort by the codes in turn."""
     combined = np.zeros(len(codes[0]), dtype=np.int64)
     for code in codes:
-        combined = combined * (int(code.max(initial=0)) + 1) + code
-    return pd.factorize(combined)[0]
+        size = int(code.max(initial=0)) + 1
+        if int(combined.max(initial=0)) + 1 > np.iinfo(np.int64).max // size:
+            combined = np.unique(combined, return_inverse=True)[1].reshape(-1)  # dense, in order
+        combined = combined * size + code
+    return combined
+
+
+def text_order(distinct: np.ndarray) -> np.ndarray:
+    """Positions of distinct (non-missing) values in sorted order, as Python sorts them."""
+    try:
+        # UTF-8 bytes sort as their code points do, which is how Python orders str.
+        order = pc.array_sort_indices(pa.array(distinct, type=pa.string())).to_numpy()
+        return order.astype(np.int64)
+    except (pa.ArrowException, TypeError, ValueError):  # not all text, or not encodable
+        return np.array(sorted(range(len(distinct)), key=distinct.__getitem__), dtype=np.int64)
+
+
+def code_ranks(
+    codes: np.ndarray, distinct: np.ndarray, order: np.ndarray | None = None
+) -> np.ndarray:
+    """Each code's value's rank in sorted order (code -1, missing, ranks last); `order`:
+    text_order(distinct), if already known."""
+    rank = np.empty(len(distinct) + 1, dtype=np.int64)
+    rank[text_order(distinct) if order is None else order] = np.arange(len(distinct))
+    rank[-1] = len(distinct)  # code -1: missing
+    return rank[codes]
 
 
 def text_ranks(values: np.ndarray) -> np.ndarray:
     """Each value's rank in sorted order (equal values share it; missing values rank last)."""
-    codes, distinct = pd.factorize(values)
-    try:
-        # UTF-8 bytes sort as their code points do, which is how Python orders str.
-        order = pc.array_sort_indices(pa.array(distinct, type=pa.string())).to_numpy()
-    except (pa.ArrowException, TypeError, ValueError):  # not all text, or not encodable
-        order = np.array(sorted(range(len(distinct)), key=distinct.__getitem__), dtype=np.int64)
-    rank = np.empty(len(distinct) + 1, dtype=np.int64)
-    rank[order] = np.arange(len(distinct))
-    rank[-1] = len(distinct)  # code -1: missing
-    return rank[codes]
+    return code_ranks(*pd.factorize(values))
 
 
 def _text_key(value: object) -> tuple[bool, object]:
