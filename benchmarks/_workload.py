@@ -127,7 +127,7 @@ def point_contracts(source: Path, target: Path, data_dir: Path) -> list[str]:
 
 
 def data_folder(out: Path, customers: int, seed: int, coverage: float) -> Path:
-    shape = "" if coverage == 1.0 else f"-coverage-{coverage:g}"
+    shape = "" if coverage == ISSUE_COVERAGE else f"-coverage-{coverage:g}"
     return out / "data" / f"customers-{customers}-seed-{seed}{shape}"
 
 

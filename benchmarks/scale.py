@@ -154,9 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--coverage",
         type=float,
-        default=1.0,
-        help=f"vendor coverage relative to the samples; {ISSUE_COVERAGE} gives issue 7's "
-        "workload (1M customers, ~700k vendor rows)",
+        default=ISSUE_COVERAGE,
+        help=f"vendor coverage relative to the samples: {ISSUE_COVERAGE} (default) is issue 7's "
+        "workload (1M customers, ~700k vendor rows); 1 is the samples' shape (~1.9 a customer)",
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="data, warehouse and JSON")
     parser.add_argument("--baselines", action="store_true", help="also Splink and recordlinkage")
@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     workload = prepare(out, args.customers, args.seed, args.coverage)
-    shape = "" if args.coverage == 1.0 else f"-coverage-{args.coverage:g}"
+    shape = "" if args.coverage == ISSUE_COVERAGE else f"-coverage-{args.coverage:g}"
     generated = workload.generate_seconds
     print(f"data: {workload.data_dir} ({'reused' if generated is None else f'{generated:.1f} s'})")
     load_before = report.load()
