@@ -126,9 +126,13 @@ def point_contracts(source: Path, target: Path, data_dir: Path) -> list[str]:
     return elsewhere
 
 
+def shape_suffix(coverage: float) -> str:
+    """What names a workload of another coverage than issue 7's, in file and folder names."""
+    return "" if coverage == ISSUE_COVERAGE else f"-coverage-{coverage:g}"
+
+
 def data_folder(out: Path, customers: int, seed: int, coverage: float) -> Path:
-    shape = "" if coverage == ISSUE_COVERAGE else f"-coverage-{coverage:g}"
-    return out / "data" / f"customers-{customers}-seed-{seed}{shape}"
+    return out / "data" / f"customers-{customers}-seed-{seed}{shape_suffix(coverage)}"
 
 
 def prepare(out: Path, customers: int, seed: int, coverage: float = ISSUE_COVERAGE) -> Workload:

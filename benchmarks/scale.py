@@ -21,7 +21,7 @@ from typing import Any
 from benchmarks import _report as report
 from benchmarks._child import run_child
 from benchmarks._pipeline import pipeline_job
-from benchmarks._workload import ISSUE_COVERAGE, Workload, prepare
+from benchmarks._workload import ISSUE_COVERAGE, Workload, prepare, shape_suffix
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "out"
 SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     workload = prepare(out, args.customers, args.seed, args.coverage)
-    shape = "" if args.coverage == ISSUE_COVERAGE else f"-coverage-{args.coverage:g}"
+    shape = shape_suffix(args.coverage)
     generated = workload.generate_seconds
     print(f"data: {workload.data_dir} ({'reused' if generated is None else f'{generated:.1f} s'})")
     load_before = report.load()
