@@ -26,6 +26,7 @@ from lineage_pipeline.merge import FIELD_COLUMNS
 from lineage_pipeline.quality.keys import Codes, Factorized
 from lineage_pipeline.stages import StandardisedSource
 from lineage_pipeline.standardise import IDENTITY_COLUMNS
+from lineage_pipeline.text_bulk import DistinctText
 from lineage_pipeline.vocabulary import LEGAL_BASES, SOURCE_KINDS, SUBJECT_REQUEST
 
 # Identity fields whose readability is checked against what the raw record gave.
@@ -53,14 +54,6 @@ def _blank_as_missing(column: pd.Series) -> tuple[np.ndarray, np.ndarray, np.nda
     codes = kept[codes]
     values[codes < 0] = None
     return values, codes, np.asarray(distinct, dtype=object)[~blank]
-
-
-def _given(column: pd.Series) -> np.ndarray:
-    """Whether each cell holds a value: `fillna("").astype(str).str.strip() != ""`, judged once
-    per distinct value (equal values print alike as far as blankness goes)."""
-    codes, distinct = pd.factorize(column)  # missing cells: -1, which fillna makes ""
-    given = np.fromiter((str(v).strip() != "" for v in distinct), dtype=bool, count=len(distinct))
-    return np.append(given, False)[codes]
 
 
 def _codes(codes: np.ndarray, categories: int) -> np.ndarray:
@@ -137,7 +130,8 @@ def identities_view(standardised: StandardisedSource, contract: Contract) -> pd.
         if column is None or column not in raw:
             view[f"{field}_given"] = False
             continue
-        view[f"{field}_given"] = _given(raw[column])
+        # As fillna("").astype(str).str.strip() != "", once per distinct value.
+        view[f"{field}_given"] = DistinctText(raw[column]).codes >= 0
     return view
 
 
