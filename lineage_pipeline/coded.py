@@ -19,29 +19,6 @@ def shifted(codes: np.ndarray, start: int) -> np.ndarray:
     return np.where(codes >= 0, codes + start, -1).astype(np.int64)
 
 
-class Dictionary:
-    """Distinct values of several places, each added once; rows keep codes shifted by where
-    their place's values start, and `joined` turns those into codes of the whole."""
-
-    def __init__(self) -> None:
-        self._values: list[np.ndarray] = []
-        self._size = 0
-
-    def add(self, distinct: np.ndarray | pd.Index) -> int:
-        """Add a place's values; returns where they start."""
-        start = self._size
-        self._values.append(np.asarray(distinct, dtype=object))
-        self._size += len(distinct)
-        return start
-
-    def joined(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Shifted codes in; codes into the distinct values of every place, and those, out."""
-        values = np.concatenate(self._values) if self._values else np.empty(0, dtype=object)
-        merged, distinct = pd.factorize(values)  # missing values get -1
-        merged = np.append(merged, -1)  # so that code -1 stays -1
-        return merged[codes], np.asarray(distinct, dtype=object)
-
-
 class Pool:
     """Values of several places, each added once; rows hold positions into them, and only the
     rows kept in the end are looked up (one object array made, not one per step)."""
@@ -57,10 +34,33 @@ class Pool:
         self._size += len(values)
         return start
 
+    def values(self) -> np.ndarray:
+        """Every place's values, in the order added (joined once)."""
+        if len(self._values) != 1:
+            joined = np.concatenate(self._values) if self._values else np.empty(0, dtype=object)
+            self._values = [joined]
+        return self._values[0]
+
     def take(self, positions: np.ndarray) -> np.ndarray:
-        values = np.concatenate(self._values) if self._values else np.empty(0, dtype=object)
-        self._values = [values]
-        return values[positions]
+        return self.values()[positions]
+
+
+class Dictionary:
+    """Distinct values of several places, each added once; rows keep codes shifted by where
+    their place's values start, and `joined` turns those into codes of the whole."""
+
+    def __init__(self) -> None:
+        self._pool = Pool()
+
+    def add(self, distinct: np.ndarray | pd.Index) -> int:
+        """Add a place's values; returns where they start."""
+        return self._pool.add(np.asarray(distinct, dtype=object))
+
+    def joined(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Shifted codes in; codes into the distinct values of every place, and those, out."""
+        merged, distinct = pd.factorize(self._pool.values())  # missing values get -1
+        merged = np.append(merged, -1)  # so that code -1 stays -1
+        return merged[codes], np.asarray(distinct, dtype=object)
 
 
 def categorical(
