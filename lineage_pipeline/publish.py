@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from lineage_pipeline.columnar import arrow_slices
 from lineage_pipeline.errors import PublishBlockedError
@@ -75,10 +77,30 @@ def remove_stale_builds(published: Path) -> list[Path]:
     return stale
 
 
-def _insert(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
-    """Append `frame`'s rows in order, a slice at a time, each as Arrow where it converts
-    exactly (DuckDB scans that natively) and as the frame itself where not."""
-    for incoming in arrow_slices(frame, INSERT_ROWS):
+Slice = tuple[str, pa.Table | pd.DataFrame]
+
+
+def _slices(tables: Mapping[str, pd.DataFrame]) -> Iterator[Slice]:
+    """Every table's rows in order, a slice at a time, each as Arrow where it converts exactly
+    (DuckDB scans that natively) and as the frame itself where not."""
+    for name, frame in tables.items():
+        for incoming in arrow_slices(frame, INSERT_ROWS):
+            yield name, incoming
+
+
+def _ahead(slices: Iterator[Slice]) -> Iterator[Slice]:
+    """`slices`, the next one made on a worker thread while the caller inserts this one: the
+    conversion holds Python's lock, DuckDB's insert lets it go, so the two overlap on two
+    cores. One slice is held ahead at most."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish-slices") as worker:
+        pending = worker.submit(next, slices, None)
+        while (made := pending.result()) is not None:
+            pending = worker.submit(next, slices, None)
+            yield made
+
+
+def _insert_all(con: duckdb.DuckDBPyConnection, slices: Iterable[Slice]) -> None:
+    for name, incoming in slices:
         con.register("incoming", incoming)
         try:
             con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM incoming')  # noqa: S608
@@ -87,11 +109,13 @@ def _insert(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> N
 
 
 def _create_customers(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
-    """The key is added after the rows: one index build instead of one insert per row, and
-    the same table (the catalogue shows the same CREATE statement)."""
+    """The key is added after the rows (`_add_customers_key`): one index build instead of one
+    insert per row, and the same table (the catalogue shows the same CREATE statement)."""
     columns = ", ".join(f'"{c}" VARCHAR' for c in frame.columns)
     con.execute(f"CREATE TABLE customers ({columns})")
-    _insert(con, "customers", frame)
+
+
+def _add_customers_key(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE customers ADD PRIMARY KEY (customer_id)")
 
 
@@ -165,10 +189,10 @@ def _build(
     """Write the complete file at `building`, fsynced; on any error, remove it."""
     with new_database(building) as con:
         con.execute(schema_sql())
-        for name, frame in tables.items():
-            if name == "customers":
-                _create_customers(con, frame)
-            else:
-                _insert(con, name, frame)
+        if "customers" in tables:
+            _create_customers(con, tables["customers"])
+        _insert_all(con, _ahead(_slices(tables)))
+        if "customers" in tables:
+            _add_customers_key(con)
         if finish is not None:
             finish(con)
