@@ -15,6 +15,7 @@ from dagster._core.events import DagsterEventType  # the event-type enum is not 
 from assets.checks import evaluation_result
 from assets.deliveries import PUBLISH_JOB, delivery_partitions
 from assets.factory import build_definitions
+from assets.memory import frozen_imports, release_freed
 from assets.storage import InProcessIOManager
 from lineage_pipeline.contracts import load_contracts
 from lineage_pipeline.deliveries import delivery_keys
@@ -136,24 +137,26 @@ def run_pipeline(
     outcome = RunOutcome(run_id="", success=False, steps=step_count(defs, runs))
     if on_plan:
         on_plan(outcome.steps)
-    for position, planned in enumerate(runs, start=1):
-        run_id = str(uuid.uuid4())  # Dagster run ids are uuid4 strings
-        outcome.run_id = run_id
-        # Only the last run's readers are the last: earlier runs keep values for it.
-        last = position == len(runs)
-        releaser = Releaser(io_manager, consumers(defs, planned.job)) if last else None
-        instance.add_event_listener(run_id, _listener(outcome, on_step, releaser))
-        result = defs.resolve_job_def(planned.job).execute_in_process(
-            instance=instance,
-            run_id=run_id,
-            partition_key=planned.partition,
-            raise_on_error=False,
-            # The progress bar and summary speak for the run; Dagster's own log only for trouble.
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-        )
-        outcome.results.append(result)
-        if not result.success:
-            return outcome
+    with frozen_imports():
+        for position, planned in enumerate(runs, start=1):
+            run_id = str(uuid.uuid4())  # Dagster run ids are uuid4 strings
+            outcome.run_id = run_id
+            # Only the last run's readers are the last: earlier runs keep values for it.
+            last = position == len(runs)
+            releaser = Releaser(io_manager, consumers(defs, planned.job)) if last else None
+            instance.add_event_listener(run_id, _listener(outcome, on_step, releaser))
+            result = defs.resolve_job_def(planned.job).execute_in_process(
+                instance=instance,
+                run_id=run_id,
+                partition_key=planned.partition,
+                raise_on_error=False,
+                # The progress bar and summary speak for the run; Dagster's own log only for
+                # trouble.
+                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            )
+            outcome.results.append(result)
+            if not result.success:
+                return outcome
     outcome.success = True
     return outcome
 
@@ -172,6 +175,9 @@ def _listener(
                 releaser.done(event.event_specific_data.materialization.asset_key)
             elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
                 releaser.done(event.event_specific_data.asset_check_key)
+        if event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+            # The step's garbage goes before the next step allocates: the peak is a step's own.
+            release_freed()
         if event.event_type == DagsterEventType.STEP_SUCCESS and on_step:
             on_step(event.step_key or "", True)
         elif event.event_type == DagsterEventType.STEP_FAILURE:

@@ -1,0 +1,46 @@
+"""Give memory back between the steps of a headless run: garbage in reference cycles collected
+and freed heap handed back to the system as each step ends.
+
+Great Expectations' validation results hold reference cycles over the frames they validated;
+Python collects such cycles only when its oldest generation fills, which at a million customers
+kept a gigabyte of dead frames alive into the merge step (the run's peak). A full collection
+scans every container object, and the imports alone (Dagster, GX, pandas) make millions of them,
+so those are frozen first: each collection then scans what the run itself made.
+"""
+
+import ctypes
+import ctypes.util
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+
+
+@cache
+def _malloc_trim():
+    """glibc's malloc_trim, or None where the C library has none (musl, macOS)."""
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return None
+
+
+def release_freed() -> None:
+    """Collect unreachable cycles, then return free heap pages to the system."""
+    gc.collect()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@contextmanager
+def frozen_imports() -> Iterator[None]:
+    """Within the block, objects that existed before it are left out of collections (they live
+    for the whole process anyway); they are handed back to the collector when it ends."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
