@@ -15,7 +15,7 @@ from dagster._core.events import DagsterEventType  # the event-type enum is not 
 from assets.checks import evaluation_result
 from assets.deliveries import PUBLISH_JOB, delivery_partitions
 from assets.factory import build_definitions
-from assets.memory import frozen_imports, release_freed
+from assets.memory import release_freed, run_memory
 from assets.storage import InProcessIOManager
 from lineage_pipeline.contracts import load_contracts
 from lineage_pipeline.deliveries import delivery_keys
@@ -137,7 +137,7 @@ def run_pipeline(
     outcome = RunOutcome(run_id="", success=False, steps=step_count(defs, runs))
     if on_plan:
         on_plan(outcome.steps)
-    with frozen_imports():
+    with run_memory():
         for position, planned in enumerate(runs, start=1):
             run_id = str(uuid.uuid4())  # Dagster run ids are uuid4 strings
             outcome.run_id = run_id
