@@ -42,7 +42,7 @@ def _text_lists(values: np.ndarray) -> pa.Array | None:
     return pa.array(list(values), type=TEXT_LIST, from_pandas=True)
 
 
-def _identities(values: np.ndarray) -> np.ndarray:
+def object_ids(values: np.ndarray) -> np.ndarray:
     """id() of every object in `values`: rows sharing one object share one conversion. In
     CPython an id is the object's address, which is what an object array holds, so the array's
     own memory is read (calling id() on 12M rows costs seconds)."""
@@ -54,7 +54,7 @@ def _identities(values: np.ndarray) -> np.ndarray:
 
 def _by_object(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each row's code into the column's distinct objects (told apart by identity)."""
-    codes, distinct = pd.factorize(_identities(values))
+    codes, distinct = pd.factorize(object_ids(values))
     first = np.empty(len(distinct), dtype=np.int64)
     first[codes] = np.arange(len(codes))  # any row of an object will do: it is the same object
     return codes, values[first]

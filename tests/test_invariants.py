@@ -85,3 +85,23 @@ def test_customers_agree_on_the_grid_and_beyond_it():
     agreeing = fields.iloc[[0, 2]].assign(value=["Engineer", None])
     same = customers.assign(job_title=["Engineer", None], company_size=[None, None])
     assert invariants.customers_agree(same.iloc[:1], agreeing.iloc[:1], "c").success
+
+
+def test_customers_agree_reads_categorical_ids_and_equal_values_held_apart():
+    """customer_fields holds its ids as a Categorical (one lookup per category), and a value
+    equal to the shown one but another string object still agrees."""
+    fields = pd.DataFrame(
+        {
+            "customer_id": pd.Categorical(["C2", "C1", "C9"], categories=["C9", "C1", "C2", "C0"]),
+            "field": ["job_title", "job_title", "job_title"],
+            "value": ["".join(["Dir", "ector"]), "Engineer", "Analyst"],
+            "is_current": True,
+        }
+    )
+    customers = pd.DataFrame({"customer_id": ["C1", "C2"], "job_title": ["Engineer", "Director"]})
+    assert fields["value"].iat[0] is not customers["job_title"].iat[1]
+    result = invariants.customers_agree(customers, fields, "c")
+    assert (
+        result.observed
+        == "1 of 3 unexpected: C9.job_title: customers has nan, current value 'Analyst'"
+    )

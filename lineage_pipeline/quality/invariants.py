@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lineage_pipeline.columnar import object_ids
 from lineage_pipeline.contracts import ContractSet
 from lineage_pipeline.ingest import RECORD_ID, SourceRecords
 from lineage_pipeline.privacy.subject_keys import customer_key, hashed_identity_keys
@@ -268,7 +269,11 @@ def nothing_for_erased(
 
 
 def _first_row(ids: pd.Series, wanted: pd.Series) -> np.ndarray:
-    """The position of each wanted id among `ids` (its first, if repeated), or -1."""
+    """The position of each wanted id among `ids` (its first, if repeated), or -1. A
+    Categorical `wanted` is looked up once per category, not once per row."""
+    if isinstance(wanted.dtype, pd.CategoricalDtype):
+        per_category = np.append(_first_row(ids, pd.Series(wanted.cat.categories)), -1)
+        return per_category[wanted.cat.codes.to_numpy()]  # code -1 (missing): the last, -1
     codes, distinct = pd.factorize(
         np.concatenate([ids.to_numpy(dtype=object), wanted.to_numpy(dtype=object)]),
         use_na_sentinel=False,
@@ -284,6 +289,17 @@ def _missing_as_none(values: np.ndarray) -> np.ndarray:
     return values
 
 
+def _cells_differ(shown: np.ndarray, in_force: np.ndarray) -> np.ndarray:
+    """Cell by cell, whether two object grids hold different values (missing ones alike).
+    A cell holding the very same object on both sides is equal: `customers` is built from
+    those objects, so only the other cells are compared by value."""
+    left, right = shown.ravel(), in_force.ravel()
+    other = np.flatnonzero(object_ids(left) != object_ids(right))
+    differs = np.zeros(left.shape, dtype=bool)
+    differs[other] = _missing_as_none(left[other]) != _missing_as_none(right[other])
+    return differs.reshape(shown.shape)
+
+
 def customers_agree(customers: pd.DataFrame, fields: pd.DataFrame, asset: str) -> QualityResult:
     """Compared on the customers grid (a row per customer, a column per field): each current
     value is placed in its cell by position, so nothing is melted, indexed or joined."""
@@ -296,9 +312,10 @@ def customers_agree(customers: pd.DataFrame, fields: pd.DataFrame, asset: str) -
     row, column = row[placed], column[placed]
     in_force = np.full(shown.shape, np.nan, dtype=object)
     in_force[row, column] = current["value"].to_numpy(dtype=object)[placed]
-    differs = _missing_as_none(shown.copy()) != _missing_as_none(in_force.copy())
-    twice = pd.Series(row * len(columns) + column).duplicated().to_numpy()
-    differs[row[twice], column[twice]] = True  # a cell cannot equal two current values
+    differs = _cells_differ(shown, in_force)
+    # A cell cannot equal two current values.
+    filled = np.bincount(row * len(columns) + column, minlength=differs.size)
+    differs.ravel()[np.flatnonzero(filled > 1)] = True
     elsewhere = current[~placed]  # no customers cell at all: differs unless the value is empty
     unshown = elsewhere[elsewhere["value"].notna()]
     cells = [
