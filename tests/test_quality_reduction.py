@@ -215,3 +215,20 @@ def test_representatives_stand_for_every_row_of_their_key():
     assert chosen.of_row.tolist() == [0, 1, 0, 1, 2, 3]
     assert all(key.codes[r] == key.codes[chosen.rows[chosen.of_row[r]]] for r in range(6))
     assert chosen.rows.tolist() == sorted(chosen.rows.tolist())
+
+
+def test_combined_keys_are_the_same_by_dense_table_and_by_hashing(monkeypatch):
+    rng = np.random.default_rng(3)
+    parts = [keys.Codes(rng.integers(0, n, 5000), n) for n in (700, 40, 9)]
+    dense = keys.combine(parts)
+    monkeypatch.setattr(keys, "_DENSE", 0)
+    monkeypatch.setattr(keys, "_DENSE_PER_ROW", 0)
+    hashed = keys.combine(parts)
+    # The same combinations are told apart; codes are dense in both.
+    pairs = set(zip(dense.codes.tolist(), hashed.codes.tolist(), strict=True))
+    assert len(pairs) == dense.size == hashed.size == len({c for c, _ in pairs})
+    assert sorted(set(dense.codes.tolist())) == list(range(dense.size))
+    joint = (parts[0].codes.astype(np.int64) * 40 + parts[1].codes) * 9 + parts[2].codes
+    assert dense.size == len(np.unique(joint))
+    assert (np.argsort(np.unique(joint)) == np.arange(dense.size)).all()
+    assert (dense.codes == np.unique(joint, return_inverse=True)[1]).all()  # in key order

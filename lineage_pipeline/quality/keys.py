@@ -30,8 +30,11 @@ START = "start:"
 # Object columns whose values compare as what they print: equal ones are judged alike.
 EXACT_OBJECTS = frozenset({"string", "boolean", "empty"})
 TEXT = frozenset({"string", "empty"})
-# Two keys are combined through a dense table of this many cells at most (else by hashing).
+# Two keys are combined through a dense table of cells (one byte each, and a code per cell) when
+# it has at most this many cells, or this many per row: cheaper in time and memory than hashing
+# millions of distinct combinations.
 _DENSE = 1 << 22
+_DENSE_PER_ROW = 8
 ArrayLike = np.ndarray | ExtensionArray
 
 
@@ -116,14 +119,15 @@ def _starting(found: Factorized, characters: frozenset[str]) -> Codes:
 def combine(parts: list[Codes]) -> Codes:
     """One code per distinct combination of the parts' codes."""
     codes, size = parts[0].codes, parts[0].size
+    dense_cells = max(_DENSE, _DENSE_PER_ROW * len(codes))
     for part in parts[1:]:
         joint = codes.astype(np.int64) * part.size + part.codes
         cells = size * part.size
-        if cells <= _DENSE:
-            present = np.flatnonzero(np.bincount(joint, minlength=cells))
-            dense = np.zeros(cells, dtype=np.int64)
-            dense[present] = np.arange(len(present))
-            codes, size = dense[joint], len(present)
+        if cells <= dense_cells:
+            present = np.zeros(cells, dtype=bool)
+            present[joint] = True
+            dense = np.cumsum(present, dtype=np.int64 if cells > 2**31 - 1 else np.int32)
+            codes, size = dense[joint] - 1, int(dense[-1]) if cells else 0
             continue
         if cells >= 2**62:  # re-code the combination so far before it overflows
             codes, uniques = pd.factorize(codes)
