@@ -4,6 +4,20 @@ of one `lineage-pipeline run` (one per delivery, then one that publishes)."""
 import dagster as dg
 
 
+def _uncapture(context: dg.OutputContext, obj: object) -> None:
+    """Drop the copy of this output that `execute_in_process` keeps for the run's result
+    (`output_for_node`): held there, a value outlives `release` for as long as the result lives,
+    and at a million customers every source's records, identities and links (gigabytes) stayed
+    alive to the end of the run. The values are read from this manager, never from the result."""
+    try:
+        captured = context.step_context.output_capture
+    except dg.DagsterInvariantViolationError:  # an OutputContext built outside a run
+        return
+    if captured:
+        for handle in [h for h, value in captured.items() if value is obj]:
+            del captured[handle]
+
+
 class InProcessIOManager(dg.IOManager):
     """Values kept as Python objects, keyed by asset and partition, for the life of the object.
 
@@ -18,6 +32,7 @@ class InProcessIOManager(dg.IOManager):
     def handle_output(self, context: dg.OutputContext, obj: object) -> None:
         partition = context.asset_partition_key if context.has_asset_partitions else None
         self._values[(context.asset_key, partition)] = obj
+        _uncapture(context, obj)
 
     def load_input(self, context: dg.InputContext) -> object:
         key = context.asset_key

@@ -1,6 +1,9 @@
 """The headless runner: one run per delivery then the publishing run, values in memory, and
 every value let go once the last step that reads it has run."""
 
+import gc
+import weakref
+
 import dagster as dg
 
 from assets.deliveries import PUBLISH_JOB
@@ -34,3 +37,29 @@ def test_a_run_lets_go_of_every_value_once_read(project: Settings) -> None:
     assert len(planned_runs(project)) > 1  # values crossed runs before being let go
     held = {k.to_user_string() for k in io_manager.held()}
     assert not held, f"still held after the run: {sorted(held)}"
+
+
+class WatchedIOManager(InProcessIOManager):
+    """Remembers a weak reference to every value it was handed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.watched: dict[str, weakref.ref] = {}
+
+    def handle_output(self, context: dg.OutputContext, obj: object) -> None:
+        super().handle_output(context, obj)
+        partition = f"[{context.asset_partition_key}]" if context.has_asset_partitions else ""
+        self.watched[context.asset_key.to_user_string() + partition] = weakref.ref(obj)
+
+
+def test_a_value_let_go_is_freed_while_the_runs_results_live_on(project: Settings) -> None:
+    """Dagster's execute_in_process keeps every output for its result; the runner's values
+    must not live on there (at 1M customers that held gigabytes to the end of the run)."""
+    io_manager = WatchedIOManager()
+    outcome = run_pipeline(project, io_manager=io_manager)
+    assert outcome.success
+    assert outcome.results  # the results are still referenced here
+    gc.collect()
+    alive = sorted(name for name, ref in io_manager.watched.items() if ref() is not None)
+    assert len(io_manager.watched) > 10
+    assert not alive, f"still alive after being let go: {alive}"
