@@ -60,6 +60,8 @@ class Dictionary:
         """Shifted codes in; codes into the distinct values of every place, and those, out."""
         merged, distinct = pd.factorize(self._pool.values())  # missing values get -1
         merged = np.append(merged, -1)  # so that code -1 stays -1
+        if len(distinct) <= np.iinfo(np.int32).max:  # a code per row: the narrower, the better
+            merged = merged.astype(np.int32)
         return merged[codes], np.asarray(distinct, dtype=object)
 
 

@@ -279,7 +279,7 @@ def _ordered_frame(
         pd.Series(_per_part(parts, "priority"), dtype=object),
     )
     group = group_codes(customer, field_rank)
-    in_force = np.flatnonzero(np.isnat(ends))
+    in_force = np.flatnonzero(np.isnat(ends)).astype(np.int32, copy=False)
     probability = rows["match_probability"][in_force]
     ranked = sort_rows(
         [
@@ -288,7 +288,8 @@ def _ordered_frame(
             -rows["acquired_at"][in_force].view(np.int64),  # kept rows have one: they expire
             source_rank[in_force],
         ],
-        rows["source_record_id"][in_force],
+        rows["source_record_id"],
+        in_force,
     )
     del probability
     ranked_groups = group[in_force][ranked]

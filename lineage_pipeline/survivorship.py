@@ -43,11 +43,19 @@ def code_ranks(
     codes: np.ndarray, distinct: np.ndarray, order: np.ndarray | None = None
 ) -> np.ndarray:
     """Each code's value's rank in sorted order (code -1, missing, ranks last); `order`:
-    text_order(distinct), if already known."""
-    rank = np.empty(len(distinct) + 1, dtype=np.int64)
+    text_order(distinct), if already known. Ranks come in the narrowest of int16, int32 and
+    int64 that holds them: a rank per row is held beside many others."""
+    rank = np.empty(len(distinct) + 1, dtype=_rank_type(len(distinct)))
     rank[text_order(distinct) if order is None else order] = np.arange(len(distinct))
     rank[-1] = len(distinct)  # code -1: missing
     return rank[codes]
+
+
+def _rank_type(largest: int) -> type[np.signedinteger]:
+    for kind in (np.int16, np.int32):
+        if largest <= np.iinfo(kind).max:
+            return kind
+    return np.int64
 
 
 def text_ranks(values: np.ndarray) -> np.ndarray:
@@ -60,11 +68,14 @@ def _text_key(value: object) -> tuple[bool, object]:
     return (missing, "" if missing else value)
 
 
-def sort_rows(keys: Sequence[np.ndarray], text: np.ndarray) -> np.ndarray:
+def sort_rows(
+    keys: Sequence[np.ndarray], text: np.ndarray, text_rows: np.ndarray | None = None
+) -> np.ndarray:
     """Row positions ordered by `keys` (first key first), then `text`, then position.
 
     `text` only matters where every key ties, which is rare, so it is compared only there
-    instead of ranking every row's text.
+    instead of ranking every row's text. `text_rows`: where each row's text is in `text`
+    (default: at the row's own position), so a subset of rows needs no copy of the text.
     """
     order = np.lexsort(list(reversed(keys)))
     if len(order) < 2:
@@ -78,7 +89,8 @@ def sort_rows(keys: Sequence[np.ndarray], text: np.ndarray) -> np.ndarray:
     edges = np.diff(np.concatenate(([0], ties.astype(np.int8), [0])))
     for start, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
         run = order[start : stop + 1]
-        order[start : stop + 1] = sorted(run, key=lambda row: _text_key(text[row]))
+        at = run if text_rows is None else text_rows[run]
+        order[start : stop + 1] = run[sorted(range(len(run)), key=lambda i: _text_key(text[at[i]]))]
     return order
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lineage_pipeline import merge
+from lineage_pipeline import merge, survivorship
 from lineage_pipeline.contracts import load_contracts
 from lineage_pipeline.ingest import DELIVERY, RECORD_ID
 from tests.conftest import write_project
@@ -188,3 +188,17 @@ def test_no_values_give_an_empty_table(tmp_path):
         fields = merge.customer_fields(given, pd.DataFrame(), contracts, NOW, GRACE)
         assert fields.empty
         assert list(fields.columns) == merge.FIELD_COLUMNS
+
+
+def test_rows_sorted_with_their_text_in_place_as_with_a_copy_of_it():
+    """sort_rows breaks ties by text; a subset of rows may point into the whole text column
+    (no copy) and sorts exactly as with the copy."""
+    rng = np.random.default_rng(5)
+    text = np.array([None, np.nan, "b", "a", "c", "a"] * 50, dtype=object)
+    rows = np.sort(rng.choice(len(text), 120, replace=False)).astype(np.int32)
+    keys = [rng.integers(0, 3, len(rows)), rng.integers(0, 2, len(rows)).astype(np.int16)]
+    in_place = survivorship.sort_rows(keys, text, rows)
+    copied = survivorship.sort_rows(keys, text[rows])
+    assert in_place.tolist() == copied.tolist()
+    tied = [(keys[0][i], keys[1][i]) for i in in_place]
+    assert tied == sorted(tied)  # the keys first; the text decides within them
