@@ -306,37 +306,43 @@ def _ordered_frame(
     # A rank names the customer at that place of the text order; missing ones rank last.
     customer = np.append(customer_order, -1)[customer[order]]
     part = part[order]
-    text = {
-        "value": values.take(rows.pop("value")[order]),
-        "source": _per_part(parts, "source")[part],
-        "source_record_id": rows.pop("source_record_id")[order],
-        "purposes": _per_part(parts, "purposes")[part],
-    }
-    # Text columns go straight into one block: the frame comes out consolidated without a
-    # copy of them.
-    block = np.empty((len(text), len(order)), dtype=object)
-    for position, name in enumerate(list(text)):
-        block[position] = text.pop(name)
+    # Text columns go straight into one block, one at a time: the frame comes out consolidated
+    # without a copy of them, and only one column is ever held twice.
+    block = np.empty((4, len(order)), dtype=object)
+    block[0] = values.take(rows.pop("value")[order])
+    block[1] = _per_part(parts, "source")[part]
+    block[2] = rows.pop("source_record_id")[order]
+    block[3] = _per_part(parts, "purposes")[part]
     frame = pd.DataFrame(block.T, columns=["value", "source", "source_record_id", "purposes"])
     del block
-    other = {
-        "customer_id": categorical(customer, customer_ids, customer_order),
-        "match_probability": rows.pop("match_probability")[order],
-        "acquired_at": rows["acquired_at"][order],
-        "expires_at": rows.pop("expires_at")[order],
-        "valid_from": rows.pop("acquired_at")[order],
-        "valid_to": ends[order],
-        "is_current": is_current[order],
-    }
-    del customer, ends, is_current
-    for name in ("field", "source_kind", "legal_basis"):
+
+    def part_column(name: str) -> pd.Categorical:
         codes, distinct = pd.factorize(_per_part(parts, name))
-        other[name] = categorical(codes[part], np.asarray(distinct, dtype=object))
-    for name, (codes, distinct) in coded.items():
-        other[name] = categorical(codes[order], distinct)
+        return categorical(codes[part], np.asarray(distinct, dtype=object))
+
+    def coded_column(name: str) -> pd.Categorical:
+        codes, distinct = coded.pop(name)
+        return categorical(codes[order], distinct)
+
+    # Each other column is made as it is inserted, in FIELD_COLUMNS order (acquired_at is read
+    # before valid_from takes it), so they are never all held beside the frame at once.
+    make = {
+        "customer_id": lambda: categorical(customer, customer_ids, customer_order),
+        "field": lambda: part_column("field"),
+        "source_kind": lambda: part_column("source_kind"),
+        "delivery": lambda: coded_column("delivery"),
+        "match_probability": lambda: rows.pop("match_probability")[order],
+        "legal_basis": lambda: part_column("legal_basis"),
+        "acquired_at": lambda: rows["acquired_at"][order],
+        "expires_at": lambda: rows.pop("expires_at")[order],
+        "valid_from": lambda: rows.pop("acquired_at")[order],
+        "valid_to": lambda: ends[order],
+        "run_id": lambda: coded_column("run_id"),
+        "is_current": lambda: is_current[order],
+    }
     for position, name in enumerate(FIELD_COLUMNS):
-        if name in other:
-            frame.insert(position, name, other.pop(name))
+        if name in make:
+            frame.insert(position, name, make.pop(name)())
     return frame
 
 

@@ -101,8 +101,10 @@ def valid_to(group: np.ndarray, acquired_at: np.ndarray) -> np.ndarray:
     groups, times = group[order], acquired_at[order]
     first = np.ones(len(order), dtype=bool)
     first[1:] = (groups[1:] != groups[:-1]) | (times[1:] != times[:-1])
-    version = np.cumsum(first) - 1
     version_group, version_time = groups[first], times[first]
+    del groups, times  # the sorted copies: a row each, at the merge's peak
+    version = np.cumsum(first, dtype=np.int64 if len(first) > 2**31 - 1 else np.int32) - 1
+    del first
     following = np.full(len(version_time), NOT_A_TIME, dtype="datetime64[ns]")
     same = version_group[1:] == version_group[:-1]
     following[:-1] = np.where(same, version_time[1:], NOT_A_TIME)
