@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lineage_pipeline.narrow import narrow
 from lineage_pipeline.survivorship import text_order
 
 
@@ -59,9 +60,7 @@ class Dictionary:
     def joined(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Shifted codes in; codes into the distinct values of every place, and those, out."""
         merged, distinct = pd.factorize(self._pool.values())  # missing values get -1
-        merged = np.append(merged, -1)  # so that code -1 stays -1
-        if len(distinct) <= np.iinfo(np.int32).max:  # a code per row: the narrower, the better
-            merged = merged.astype(np.int32)
+        merged = narrow(np.append(merged, -1), len(distinct))  # code -1 stays -1; a code a row
         return merged[codes], np.asarray(distinct, dtype=object)
 
 

@@ -14,6 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lineage_pipeline.narrow import int_type
+
 NOT_A_TIME = np.datetime64("NaT", "ns")
 
 
@@ -43,19 +45,12 @@ def code_ranks(
     codes: np.ndarray, distinct: np.ndarray, order: np.ndarray | None = None
 ) -> np.ndarray:
     """Each code's value's rank in sorted order (code -1, missing, ranks last); `order`:
-    text_order(distinct), if already known. Ranks come in the narrowest of int16, int32 and
-    int64 that holds them: a rank per row is held beside many others."""
-    rank = np.empty(len(distinct) + 1, dtype=_rank_type(len(distinct)))
+    text_order(distinct), if already known. Ranks come in the narrowest integer type that
+    holds them: a rank per row is held beside many others."""
+    rank = np.empty(len(distinct) + 1, dtype=int_type(len(distinct)))
     rank[text_order(distinct) if order is None else order] = np.arange(len(distinct))
     rank[-1] = len(distinct)  # code -1: missing
     return rank[codes]
-
-
-def _rank_type(largest: int) -> type[np.signedinteger]:
-    for kind in (np.int16, np.int32):
-        if largest <= np.iinfo(kind).max:
-            return kind
-    return np.int64
 
 
 def text_ranks(values: np.ndarray) -> np.ndarray:
@@ -103,7 +98,7 @@ def valid_to(group: np.ndarray, acquired_at: np.ndarray) -> np.ndarray:
     first[1:] = (groups[1:] != groups[:-1]) | (times[1:] != times[:-1])
     version_group, version_time = groups[first], times[first]
     del groups, times  # the sorted copies: a row each, at the merge's peak
-    version = np.cumsum(first, dtype=np.int64 if len(first) > 2**31 - 1 else np.int32) - 1
+    version = np.cumsum(first, dtype=int_type(len(first))) - 1
     del first
     following = np.full(len(version_time), NOT_A_TIME, dtype="datetime64[ns]")
     same = version_group[1:] == version_group[:-1]

@@ -16,6 +16,7 @@ import pandas as pd
 from lineage_pipeline.coded import Dictionary, Pool, shifted
 from lineage_pipeline.contracts import Contract
 from lineage_pipeline.ingest import DELIVERY, RECORD_ID
+from lineage_pipeline.narrow import narrow
 
 # Columns of the value rows held per row; the rest belong to the row's part. The coded ones
 # are held as codes into their values (few distinct values: hashing them per row is waste).
@@ -67,14 +68,15 @@ class Rows:
 
     def add(self, parts: list[Part], part: np.ndarray, **columns: np.ndarray) -> None:
         """Append rows; `part` indexes `parts`, coded columns are shifted codes, pooled ones
-        positions into their pool. Codes and positions are kept as int32: at ten million
-        rows, six int64 columns alone held half a gigabyte more at the merge's peak."""
-        self.chunks["part"].append(_narrow(part.astype(np.int64) + len(self.parts)))
+        positions into their pool. Codes and positions are kept in the narrowest integer type
+        that holds them: at ten million rows, six int64 columns alone held half a gigabyte more
+        at the merge's peak."""
+        self.chunks["part"].append(_narrowed(part.astype(np.int64) + len(self.parts)))
         self.parts.extend(parts)
         for name in ROW_COLUMNS:
             self.chunks[name].append(columns[name])
         for name in (*CODED_COLUMNS, *POOLED_COLUMNS):
-            self.chunks[name].append(_narrow(columns[name]))
+            self.chunks[name].append(_narrowed(columns[name]))
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Each column in one array; the chunks are let go as they are joined."""
@@ -85,11 +87,8 @@ class Rows:
         return joined
 
 
-def _narrow(codes: np.ndarray) -> np.ndarray:
-    """Integer codes or positions (-1 allowed) as int32 when they fit, else as they are."""
-    if len(codes) and int(codes.max()) > np.iinfo(np.int32).max:
-        return codes
-    return codes.astype(np.int32, copy=False)
+def _narrowed(codes: np.ndarray) -> np.ndarray:
+    return narrow(codes, int(codes.max(initial=0)))
 
 
 def objects(items: list) -> np.ndarray:

@@ -18,6 +18,7 @@ import pandas as pd
 from pandas.api.extensions import ExtensionArray
 from pandas.api.types import infer_dtype, is_object_dtype
 
+from lineage_pipeline.narrow import int_type, narrow
 from lineage_pipeline.quality.batches import compactable
 from lineage_pipeline.quality.suites import Expectation
 
@@ -48,14 +49,6 @@ class Codes:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "codes", narrow(self.codes, self.size))
-
-
-def narrow(codes: np.ndarray, size: int) -> np.ndarray:
-    """`codes` (all in 0..size-1) in the smallest signed integer type holding `size`."""
-    for kind in (np.int8, np.int16, np.int32):
-        if size <= np.iinfo(kind).max:
-            return codes.astype(kind, copy=False)
-    return codes.astype(np.int64, copy=False)
 
 
 @dataclass(frozen=True)
@@ -126,7 +119,7 @@ def combine(parts: list[Codes]) -> Codes:
         if cells <= dense_cells:
             present = np.zeros(cells, dtype=bool)
             present[joint] = True
-            dense = np.cumsum(present, dtype=np.int64 if cells > 2**31 - 1 else np.int32)
+            dense = np.cumsum(present, dtype=int_type(cells))
             codes, size = dense[joint] - 1, int(dense[-1]) if cells else 0
             continue
         if cells >= 2**62:  # re-code the combination so far before it overflows
