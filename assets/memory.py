@@ -5,7 +5,9 @@ Great Expectations' validation results hold reference cycles over the frames the
 Python collects such cycles only when its oldest generation fills, which at a million customers
 kept a gigabyte of dead frames alive into the merge step (the run's peak). A full collection
 scans every container object, and the imports alone (Dagster, GX, pandas) make millions of them,
-so those are frozen first: each collection then scans what the run itself made.
+so those are frozen first: each collection then scans what the run itself made. GX imports most
+of itself at its first validation, so the runner has it imported before the freeze (a hundred
+thousand objects more: 0.08 s a collection, 2.8 s over a 1M run's 33 steps).
 
 Arrow's default pool (mimalloc) keeps freed buffers for reuse; during a run Arrow allocates from
 the C library's heap instead, which the trim hands back (1M customers: 150-350 MB less a step).

@@ -19,6 +19,7 @@ from assets.memory import release_freed, run_memory
 from assets.storage import InProcessIOManager
 from lineage_pipeline.contracts import load_contracts
 from lineage_pipeline.deliveries import delivery_keys
+from lineage_pipeline.quality.validation import prepare as prepare_validation
 from lineage_pipeline.settings import Settings
 
 
@@ -137,6 +138,7 @@ def run_pipeline(
     outcome = RunOutcome(run_id="", success=False, steps=step_count(defs, runs))
     if on_plan:
         on_plan(outcome.steps)
+    prepare_validation()  # before run_memory freezes what exists
     with run_memory():
         for position, planned in enumerate(runs, start=1):
             run_id = str(uuid.uuid4())  # Dagster run ids are uuid4 strings

@@ -1,6 +1,8 @@
 """Memory handed back between steps: cycles collected inside a run, the imports left alone."""
 
 import gc
+import subprocess
+import sys
 import weakref
 
 import pyarrow as pa
@@ -49,3 +51,37 @@ def test_arrow_allocates_from_the_system_heap_during_a_run_only():
         assert pa.default_memory_pool().backend_name == "system"
         assert pa.array(["a", "b"]).nbytes > 0
     assert pa.default_memory_pool().backend_name == before
+
+
+PREPARED_THEN_VALIDATED = """
+import sys
+import pandas as pd
+from lineage_pipeline.quality.suites import Expectation, Suite
+from lineage_pipeline.quality.validation import prepare, validate
+
+prepare()
+before = set(sys.modules)
+present = Expectation(
+    check="a_present",
+    type="expect_column_values_to_not_be_null",
+    kwargs={"column": "a"},
+    severity="critical",
+    description="",
+    meta={},
+)
+suite = Suite(name="s", expectations=(present,))
+[result] = validate(suite, pd.DataFrame({"a": ["x", None]}), "asset")
+assert not result.success
+print(sorted(m for m in set(sys.modules) - before if m.startswith("great_expectations")))
+"""
+
+
+def test_after_prepare_a_validation_imports_nothing_a_run_would_not_have_frozen():
+    # A fresh interpreter: this one may have imported GX already.
+    done = subprocess.run(
+        [sys.executable, "-c", PREPARED_THEN_VALIDATED],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == "[]"

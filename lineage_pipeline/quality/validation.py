@@ -45,6 +45,15 @@ def _batch_definition() -> Any:
     return asset.add_batch_definition_whole_dataframe("whole_frame")
 
 
+def prepare() -> None:
+    """Import GX and make this process's context now rather than at the first validation: a run
+    freezes what exists before it out of garbage collection, and GX's imports are a hundred
+    thousand objects that every collection would otherwise scan again."""
+    from great_expectations.validator.v1_validator import Validator  # noqa: F401
+
+    _batch_definition()
+
+
 def _run(
     suite: Suite,
     expectations: list[Expectation],
