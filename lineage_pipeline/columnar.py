@@ -52,8 +52,9 @@ def object_ids(values: np.ndarray) -> np.ndarray:
     return np.frombuffer(pointers, dtype=np.intp).astype(np.int64)
 
 
-def _by_object(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's code into the column's distinct objects (told apart by identity)."""
+def by_object(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's code into the column's distinct objects (told apart by identity), and those
+    objects."""
     codes, distinct = pd.factorize(object_ids(values))
     first = np.empty(len(distinct), dtype=np.int64)
     first[codes] = np.arange(len(codes))  # any row of an object will do: it is the same object
@@ -61,7 +62,7 @@ def _by_object(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _objects(values: np.ndarray) -> pa.Array | None:
-    codes, distinct = _by_object(values)
+    codes, distinct = by_object(values)
     first = next((v for v in distinct if v is not None and type(v) is not float), None)
     if type(first) is list:
         lists = _text_lists(distinct)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lineage_pipeline.columnar import object_ids
+from lineage_pipeline.columnar import by_object, object_ids
 from lineage_pipeline.contracts import ContractSet
 from lineage_pipeline.ingest import RECORD_ID, SourceRecords
 from lineage_pipeline.privacy.subject_keys import customer_key, hashed_identity_keys
@@ -141,13 +141,10 @@ def _codes(column: pd.Series) -> Codes:
 def purpose_codes(fields: pd.DataFrame) -> Codes:
     """Each value's purposes as a code into the distinct purpose tuples. The rows of one merge
     part share one list object, so lists are told apart by identity first, then by content."""
-    lists = fields["purposes"].to_numpy(dtype=object)
-    by_object, objects = pd.factorize(np.fromiter(map(id, lists), dtype=np.int64, count=len(lists)))
-    holding = np.zeros(len(objects), dtype=np.int64)
-    holding[by_object] = np.arange(len(lists))  # a row holding each list object (any will do)
-    shown = [p if p is None or isinstance(p, float) else tuple(p) for p in lists[holding]]
+    objects, held = by_object(fields["purposes"].to_numpy(dtype=object))
+    shown = [p if p is None or isinstance(p, float) else tuple(p) for p in held]
     by_content, distinct = pd.factorize(pd.Series(shown, dtype=object), use_na_sentinel=False)
-    return by_content[by_object], distinct
+    return by_content[objects], distinct
 
 
 def _per_distinct(keys: list[Codes], index: pd.Index, flag: Callable[..., bool]) -> pd.Series:
