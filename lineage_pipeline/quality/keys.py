@@ -252,6 +252,8 @@ class KeyCache:
         """A code per given row such that values pandas finds equal (as `duplicated` does,
         missing ones included) share one: coarser, never finer, than pandas' equality."""
         found = self._factorized.get(column)
+        if found is None and isinstance(self.frame[column].dtype, pd.CategoricalDtype):
+            found = self.factorized(column)  # its codes: no object made, none hashed
         if found is not None and found.pandas_equality:
             codes = found.key.codes[rows]
             return np.minimum(codes, found.values)  # every missing value one code
