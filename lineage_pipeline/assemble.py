@@ -17,7 +17,11 @@ from lineage_pipeline.ingest import DELIVERY, RECORD_ID, DeliveryInfo, SourceRec
 from lineage_pipeline.link import LinkResult
 from lineage_pipeline.link.comparisons import COMPARISONS
 from lineage_pipeline.stages import StandardisedSource
+from lineage_pipeline.survivorship import text_ranks
 from lineage_pipeline.warehouse import WarehouseState
+
+# match_evidence is stored in this order.
+EVIDENCE_ORDER = ("customer_id", "source", "source_record_id")
 
 
 def sources_table(contracts: ContractSet) -> pd.DataFrame:
@@ -121,10 +125,11 @@ def evidence_table(links: Mapping[str, LinkResult], run_id: str) -> pd.DataFrame
     if not frames:
         return pd.DataFrame(columns=["source", "run_id"])
     evidence = pd.concat(frames, ignore_index=True).assign(run_id=run_id)
-    # Stored by customer: a trace or subject access then reads one row group, not all.
-    return evidence.sort_values(
-        ["customer_id", "source", "source_record_id"], kind="stable", ignore_index=True
-    )
+    # Stored by customer: a trace or subject access then reads one row group, not all. As
+    # sort_values(kind="stable") would order them, on each column's ranks: pandas sorts the
+    # distinct strings of each column by comparing Python objects (2.4 s at 1M customers).
+    keys = [text_ranks(evidence[c].to_numpy(dtype=object)) for c in EVIDENCE_ORDER]
+    return evidence.take(np.lexsort(keys[::-1])).reset_index(drop=True)
 
 
 def weights_table(links: Mapping[str, LinkResult], run_id: str) -> pd.DataFrame:
