@@ -19,7 +19,7 @@ import pyarrow as pa
 
 TEXT = pa.string()
 TEXT_LIST = pa.list_(pa.string())
-BATCH_ROWS = 122_880
+BATCH_ROWS = 122_880  # DuckDB's row group size
 
 
 def _text(values: np.ndarray | pd.Index) -> pa.Array | None:

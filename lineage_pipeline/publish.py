@@ -18,15 +18,16 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from lineage_pipeline.columnar import arrow_slices
+from lineage_pipeline.columnar import BATCH_ROWS, arrow_slices
 from lineage_pipeline.errors import PublishBlockedError
 from lineage_pipeline.warehouse import fingerprint, operation_lock, schema_sql, storage_config
 
 BUILDING_SUFFIX = ".building"
 LOCK_SUFFIX = ".lock"
 # Rows converted and inserted at a time: the Arrow copy of a slice, not of a whole table, is
-# held beside the frame.
-INSERT_ROWS = 1_000_000
+# held beside the frame. Whole row groups (eight of DuckDB's): an insert ending in a part-filled
+# group leaves it for the checkpoint to rewrite (1M customers: 0.55 s and 10 MB more file).
+INSERT_ROWS = 8 * BATCH_ROWS
 
 
 def building_path(published: Path, run_id: str) -> Path:
@@ -80,11 +81,11 @@ def remove_stale_builds(published: Path) -> list[Path]:
 Slice = tuple[str, pa.Table | pd.DataFrame]
 
 
-def _slices(tables: Mapping[str, pd.DataFrame]) -> Iterator[Slice]:
-    """Every table's rows in order, a slice at a time, each as Arrow where it converts exactly
-    (DuckDB scans that natively) and as the frame itself where not."""
+def _slices(tables: Mapping[str, pd.DataFrame], rows: int | None = None) -> Iterator[Slice]:
+    """Every table's rows in order, `rows` (INSERT_ROWS) at a time, each as Arrow where it
+    converts exactly (DuckDB scans that natively) and as the frame itself where not."""
     for name, frame in tables.items():
-        for incoming in arrow_slices(frame, INSERT_ROWS):
+        for incoming in arrow_slices(frame, rows or INSERT_ROWS):
             yield name, incoming
 
 
