@@ -28,7 +28,7 @@ from lineage_pipeline.quality.results import (
     QualityResult,
     result_for,
 )
-from lineage_pipeline.stages import StandardisedSource
+from lineage_pipeline.stages import KeptRecords, StandardisedSource
 from lineage_pipeline.warehouse import WarehouseState
 
 CUSTOMER_FIELDS = dg.AssetKey("customer_fields")
@@ -150,7 +150,7 @@ def links_checks(contract: Contract) -> dg.AssetChecksDefinition:
 def customer_fields_checks(contracts: ContractSet) -> dg.AssetChecksDefinition:
     key = CUSTOMER_FIELDS
     state = dg.AssetKey("published_state")
-    first_party = source_key(contracts.first_party.name, "identities")
+    first_party = source_key(contracts.first_party.name, "kept")
 
     @dg.multi_asset_check(
         name=_step_name(key),
@@ -166,13 +166,13 @@ def customer_fields_checks(contracts: ContractSet) -> dg.AssetChecksDefinition:
         lineage: LineageSettings,
         customer_fields: pd.DataFrame,
         published_state: WarehouseState,
-        first_party: StandardisedSource,
+        first_party: KeptRecords,
     ) -> Iterator[dg.AssetCheckResult]:
         results = gates.check_customer_fields(
             customer_fields,
             contracts,
             published_state,
-            first_party.identities,
+            first_party.erased_by_identity,
             lineage.settings().now,
             key.to_user_string(),
         )

@@ -28,7 +28,7 @@ from lineage_pipeline.privacy.purposes import create_purpose_views, purposes_tab
 from lineage_pipeline.publish import publish, remove_stale_builds
 from lineage_pipeline.quality.results import quality_history, summarise
 from lineage_pipeline.report import summary_markdown
-from lineage_pipeline.stages import StandardisedSource
+from lineage_pipeline.stages import KeptRecords
 from lineage_pipeline.warehouse import read_state
 
 WAREHOUSE_GROUP = "warehouse"
@@ -92,7 +92,7 @@ def published_state(context: dg.AssetExecutionContext, lineage: LineageSettings)
 def _source_values(
     contracts: ContractSet,
     records: dict[str, SourceRecords],
-    identities: dict[str, StandardisedSource],
+    kept: dict[str, KeptRecords],
     links: dict[str, LinkResult],
     runs: pd.DataFrame,
 ) -> list[SourceValues]:
@@ -103,7 +103,7 @@ def _source_values(
         values.append(
             SourceValues(
                 contract=c,
-                records=identities[c.name].records,
+                records=kept[c.name].records,
                 acquired_at=acquired,
                 run_ids=run_of,
                 links=None if c.is_first_party else links[c.name].links,
@@ -114,7 +114,7 @@ def _source_values(
 
 def warehouse_assets(contracts: ContractSet) -> list[dg.AssetsDefinition]:
     """customer_fields, customers, match_evidence and warehouse, wired to every source."""
-    source_ins = _ins(contracts, ("records", "identities", "links"))
+    source_ins = _ins(contracts, ("records", "kept", "links"))
     state_in = {"published_state": dg.AssetIn(key="published_state")}
 
     @dg.asset(group_name=WAREHOUSE_GROUP, ins={**source_ins, **state_in}, kinds={"pandas"})
@@ -129,7 +129,7 @@ def warehouse_assets(contracts: ContractSet) -> list[dg.AssetsDefinition]:
         values = _source_values(
             contracts,
             records,
-            _by_source(inputs, "__identities"),
+            _by_source(inputs, "__kept"),
             _by_source(inputs, "__links"),
             runs,
         )
@@ -157,18 +157,18 @@ def warehouse_assets(contracts: ContractSet) -> list[dg.AssetsDefinition]:
         group_name=WAREHOUSE_GROUP,
         ins={
             "customer_fields": dg.AssetIn(key="customer_fields"),
-            "first_party": dg.AssetIn(key=source_key(first_party, "identities")),
+            "first_party": dg.AssetIn(key=source_key(first_party, "kept")),
         },
         kinds={"pandas"},
     )
     def customers(
         context: dg.AssetExecutionContext,
         customer_fields: pd.DataFrame,
-        first_party: StandardisedSource,
+        first_party: KeptRecords,
     ) -> pd.DataFrame:
         """The current profile of each customer: one column per field, the surviving value."""
         table = merge.customers_table(
-            customer_fields, first_party.identities[RECORD_ID], contracts.field_names()
+            customer_fields, first_party.records[RECORD_ID], contracts.field_names()
         )
         filled = {c: int(table[c].notna().sum()) for c in table.columns if c != "customer_id"}
         context.add_output_metadata(
@@ -194,23 +194,23 @@ def warehouse_assets(contracts: ContractSet) -> list[dg.AssetsDefinition]:
 
     @dg.asset(
         group_name=WAREHOUSE_GROUP,
-        ins={**_ins(contracts, ("records", "identities", "links")), **state_in},
+        ins={**_ins(contracts, ("records", "kept", "links")), **state_in},
         kinds={"pandas"},
     )
     def delivery_report(
         context: dg.AssetExecutionContext, lineage: LineageSettings, published_state, **inputs
     ) -> DeliveryReport:
         """What the warehouse tells of each delivery: the deliveries and quarantine tables, the
-        match weights and each source's link figures. Taken out of the records, identities and
-        links here, so a headless run can let those go before the big tables are published."""
+        match weights and each source's link figures. Taken out of the records, kept records
+        and links here, so a headless run can let those go before the big tables are published."""
         settings = lineage.settings()
         records = _records(contracts, inputs)
-        identities = _by_source(inputs, "__identities")
+        kept = _by_source(inputs, "__kept")
         links = _by_source(inputs, "__links")
         runs = assemble.delivery_runs(records, published_state, context.run_id, settings.now)
         report = DeliveryReport(
-            deliveries=assemble.deliveries_table(records, identities, links, runs),
-            quarantine=assemble.quarantine_table(identities, context.run_id),
+            deliveries=assemble.deliveries_table(records, kept, links, runs),
+            quarantine=assemble.quarantine_table(kept, context.run_id),
             weights=assemble.weights_table(links, context.run_id),
             delivered={c.name: delivered_keys(c, records[c.name]) for c in contracts.contracts},
             # The evidence is published from match_evidence; the rest is small.

@@ -16,7 +16,7 @@ from lineage_pipeline.contracts import ContractSet
 from lineage_pipeline.ingest import DELIVERY, RECORD_ID, DeliveryInfo, SourceRecords
 from lineage_pipeline.link import LinkResult
 from lineage_pipeline.link.comparisons import COMPARISONS
-from lineage_pipeline.stages import StandardisedSource
+from lineage_pipeline.stages import KeptRecords
 from lineage_pipeline.survivorship import text_ranks
 from lineage_pipeline.warehouse import WarehouseState
 
@@ -74,14 +74,14 @@ def _status(delivery: DeliveryInfo) -> str:
 
 def deliveries_table(
     ingested: Mapping[str, SourceRecords],
-    standardised: Mapping[str, StandardisedSource],
+    kept: Mapping[str, KeptRecords],
     links: Mapping[str, LinkResult],
     runs: pd.DataFrame,
 ) -> pd.DataFrame:
     first_run = runs.set_index("path")
     rows = []
     for name, records in ingested.items():
-        std = standardised[name]
+        std = kept[name]
         quarantined = std.quarantine.groupby("delivery")["row_number"].nunique()
         if name in links:
             linked_records = links[name].links[[DELIVERY, RECORD_ID]].drop_duplicates()
@@ -111,8 +111,8 @@ def deliveries_table(
     return pd.DataFrame(rows)
 
 
-def quarantine_table(standardised: Mapping[str, StandardisedSource], run_id: str) -> pd.DataFrame:
-    frames = [s.quarantine for s in standardised.values() if not s.quarantine.empty]
+def quarantine_table(kept: Mapping[str, KeptRecords], run_id: str) -> pd.DataFrame:
+    frames = [s.quarantine for s in kept.values() if not s.quarantine.empty]
     if not frames:
         return pd.DataFrame(columns=["source", "delivery", "row_number", "column", "reason", "raw"])
     out = pd.concat(frames, ignore_index=True)

@@ -16,7 +16,11 @@ from lineage_pipeline.ingest import (
     ROW_NUMBER,
     SourceRecords,
 )
-from lineage_pipeline.privacy.subject_keys import suppressed_quarantine, suppressed_rows
+from lineage_pipeline.privacy.subject_keys import (
+    erased_by_identity,
+    suppressed_quarantine,
+    suppressed_rows,
+)
 from lineage_pipeline.standardise import in_quarantine, standardise
 
 
@@ -32,6 +36,38 @@ class StandardisedSource:
     identities: pd.DataFrame
     quarantine: pd.DataFrame
     suppressed: pd.DataFrame
+
+
+@dataclass
+class KeptRecords:
+    """What the stages after linking read of a standardised source: its kept records, the rows
+    quarantined and suppressed, and (first party) the customers whose kept record carries an
+    erased identity key. The identities themselves are not held: at a million customers they
+    take 430 MB, which linking needs and the merge does not.
+    """
+
+    source: str
+    records: pd.DataFrame
+    quarantine: pd.DataFrame
+    suppressed: pd.DataFrame
+    erased_by_identity: frozenset = frozenset()
+
+
+def kept_records(
+    standardised: StandardisedSource, contract: Contract, salt: str, erased_keys: set[str]
+) -> KeptRecords:
+    erased = (
+        erased_by_identity(standardised.identities, salt, erased_keys)
+        if contract.is_first_party
+        else frozenset()
+    )
+    return KeptRecords(
+        source=standardised.source,
+        records=standardised.records,
+        quarantine=standardised.quarantine,
+        suppressed=standardised.suppressed,
+        erased_by_identity=erased,
+    )
 
 
 def standardise_source(

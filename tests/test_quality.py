@@ -13,12 +13,12 @@ import pytest
 from lineage_pipeline.contracts import ContractSet, load_contracts
 from lineage_pipeline.ingest import SourceRecords, ingest_source
 from lineage_pipeline.link import link_source
-from lineage_pipeline.privacy.subject_keys import customer_key, hash_key
+from lineage_pipeline.privacy.subject_keys import customer_key, erased_by_identity, hash_key
 from lineage_pipeline.quality import gates, invariants
 from lineage_pipeline.quality.results import CRITICAL, WARNING
 from lineage_pipeline.quality.suites import bind, load_suite, suites_dir, to_gx_suite
 from lineage_pipeline.settings import Settings
-from lineage_pipeline.stages import customer_index, standardise_source
+from lineage_pipeline.stages import customer_index, kept_records, standardise_source
 from lineage_pipeline.warehouse import WarehouseState, read_state
 from tests.conftest import NOW, REPO
 
@@ -108,9 +108,12 @@ def test_each_stage_gate_returns_one_passing_result_per_spec_in_suite_order(
             results += gates.check_links(stages["links"][name], contract, "l")
         assert [r.expectation for r in results if not r.success] == []
     fields, customers = tables["customer_fields"], tables["customers"]
-    first_party = stages["identities"][contracts.first_party.name].identities
     state = stages["state"]
-    checked = gates.check_customer_fields(fields, contracts, state, first_party, NOW, "f")
+    first_party = stages["identities"][contracts.first_party.name]
+    kept = kept_records(first_party, contracts.first_party, state.salt, state.erased_keys())
+    checked = gates.check_customer_fields(
+        fields, contracts, state, kept.erased_by_identity, NOW, "f"
+    )
     assert _names(checked) == [s.name for s in gates.customer_fields_specs(contracts)]
     checked += gates.check_customers(customers, fields, contracts, "c")
     assert [r.message() for r in checked if not r.success] == []
@@ -205,7 +208,9 @@ def test_third_party_value_for_an_erased_subject_is_flagged(tables, stages):
     # An erasure keyed by email (not customer id) is found through the customer's identity.
     by_email = {hash_key(state.salt, "email:alice.jones@acmewidgets.co.uk")}
     customers = stages["identities"]["crm"].identities
-    result = invariants.nothing_for_erased(fields, state.salt, by_email, "f", customers)
+    by_identity = erased_by_identity(customers, state.salt, by_email)
+    assert by_identity == {"C1"}
+    result = invariants.nothing_for_erased(fields, state.salt, by_email, "f", by_identity)
     assert not result.success
     assert "C1.job_title" in result.observed
 

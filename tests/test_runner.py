@@ -20,7 +20,22 @@ def test_readers_of_each_asset_in_the_publishing_run(project: Settings) -> None:
     # The records feed standardise, merge and the delivery report, not the publish step.
     assert {k for k in users[records] if isinstance(k, dg.AssetKey)} == {
         dg.AssetKey(["sources", "crm", "identities"]),
+        dg.AssetKey(["sources", "crm", "kept"]),
         dg.AssetKey("customer_fields"),
+        dg.AssetKey("delivery_report"),
+    }
+    # Identities are read by linking and their own checks only: a run lets them go before the
+    # merge, whose readers take the kept records instead.
+    customers = dg.AssetKey(["sources", "crm", "identities"])
+    assert {k for k in users[customers] if isinstance(k, dg.AssetKey)} == {
+        dg.AssetKey(["sources", "vendor", "links"]),
+        dg.AssetKey(["sources", "register", "links"]),
+    }
+    assert {k.asset_key for k in users[customers] if isinstance(k, dg.AssetCheckKey)} == {customers}
+    kept = dg.AssetKey(["sources", "crm", "kept"])
+    assert {k for k in users[kept] if isinstance(k, dg.AssetKey)} == {
+        dg.AssetKey("customer_fields"),
+        dg.AssetKey("customers"),
         dg.AssetKey("delivery_report"),
     }
     fields_checks = {

@@ -56,6 +56,15 @@ def hashed_identity_keys(identities: pd.DataFrame, salt: str, first_party: bool)
     return keys.drop(columns="key")
 
 
+def erased_by_identity(identities: pd.DataFrame, salt: str, erased_keys: set[str]) -> frozenset:
+    """The customer ids of first-party records carrying an erased identity key."""
+    if not erased_keys or identities.empty:
+        return frozenset()
+    keys = hashed_identity_keys(identities, salt, first_party=True)
+    rows = keys.loc[keys["subject_key"].isin(erased_keys), "row"]
+    return frozenset(identities.loc[rows, RECORD_ID])
+
+
 def suppressed_rows(
     identities: pd.DataFrame, salt: str, erased_keys: set[str], first_party: bool
 ) -> pd.Series:

@@ -7,6 +7,7 @@ Invariant: for every stage, `check_<stage>` returns exactly one result per spec 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import pandas as pd
@@ -103,10 +104,11 @@ def check_customer_fields(
     fields: pd.DataFrame,
     contracts: ContractSet,
     state: WarehouseState,
-    customer_identities: pd.DataFrame,
+    erased_by_identity: Iterable[str],
     now: datetime,
     asset: str,
 ) -> list[QualityResult]:
+    """`erased_by_identity`: the customers erased by an identity key (`KeptRecords`)."""
     purposes = invariants.purpose_codes(fields)  # read by two invariants
     return [
         *validate(customer_fields_suite(contracts), views.customer_fields_view(fields), asset),
@@ -115,7 +117,7 @@ def check_customer_fields(
         invariants.nothing_expired(fields, now, asset),
         invariants.thresholds_met(fields, contracts, asset),
         invariants.nothing_for_erased(
-            fields, state.salt, state.erased_keys(), asset, customer_identities
+            fields, state.salt, state.erased_keys(), asset, erased_by_identity
         ),
     ]
 

@@ -20,8 +20,8 @@ import pandas as pd
 
 from lineage_pipeline.columnar import by_object, object_ids
 from lineage_pipeline.contracts import ContractSet
-from lineage_pipeline.ingest import RECORD_ID, SourceRecords
-from lineage_pipeline.privacy.subject_keys import customer_key, hashed_identity_keys
+from lineage_pipeline.ingest import SourceRecords
+from lineage_pipeline.privacy.subject_keys import customer_key
 from lineage_pipeline.quality.results import (
     CRITICAL,
     INVARIANTS_SUITE,
@@ -236,17 +236,14 @@ def erased_customers(
     customer_ids: Iterable[str],
     salt: str,
     erased_keys: set[str],
-    customer_identities: pd.DataFrame | None = None,
+    by_identity: Iterable[str] = (),
 ) -> set[str]:
-    """Customers whose id, or an identity key of their first-party record, is suppressed."""
+    """Customers whose id is suppressed, and `by_identity`: those whose first-party record
+    carries a suppressed identity key (`subject_keys.erased_by_identity`)."""
     if not erased_keys:
         return set()
     erased = {c for c in set(customer_ids) if customer_key(salt, c) in erased_keys}
-    if customer_identities is not None and not customer_identities.empty:
-        keys = hashed_identity_keys(customer_identities, salt, first_party=True)
-        rows = keys.loc[keys["subject_key"].isin(erased_keys), "row"]
-        erased |= set(customer_identities.loc[rows, RECORD_ID])
-    return erased
+    return erased | set(by_identity)
 
 
 def nothing_for_erased(
@@ -254,11 +251,11 @@ def nothing_for_erased(
     salt: str,
     erased_keys: set[str],
     asset: str,
-    customer_identities: pd.DataFrame | None = None,
+    by_identity: Iterable[str] = (),
 ) -> QualityResult:
     third = _third_party(fields)
     ids = fields["customer_id"].iloc[third]
-    erased = erased_customers(ids, salt, erased_keys, customer_identities)
+    erased = erased_customers(ids, salt, erased_keys, by_identity)
     flagged = third[ids.isin(erased).to_numpy()] if erased else third[:0]
     sample = [_value(r) for r in fields.iloc[flagged[:SAMPLE]].itertuples()]
     expected = f"no third-party value for the {len(erased_keys)} suppressed subject keys"
