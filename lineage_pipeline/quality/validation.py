@@ -126,6 +126,11 @@ def _groups(frame: pd.DataFrame) -> Iterable[tuple[str, pd.DataFrame]]:
     if not len(frame):
         yield "(no rows)", frame
         return
+    codes, deliveries = pd.factorize(frame[DELIVERY])
+    if len(deliveries) == 1 and codes.min() == 0:
+        # One delivery: the group is the frame (a groupby takes every column: 0.5 s at 1M rows).
+        yield Path(str(deliveries[0])).name, frame
+        return
     for key, group in frame.groupby(DELIVERY, sort=True, observed=True):
         yield Path(str(key)).name, group
 
