@@ -8,6 +8,7 @@ import weakref
 import pyarrow as pa
 
 from assets.memory import release_freed, run_memory
+from tests.conftest import REPO
 
 
 class Node:
@@ -56,21 +57,12 @@ def test_arrow_allocates_from_the_system_heap_during_a_run_only():
 PREPARED_THEN_VALIDATED = """
 import sys
 import pandas as pd
-from lineage_pipeline.quality.suites import Expectation, Suite
 from lineage_pipeline.quality.validation import prepare, validate
+from tests.test_quality_validation import SUITE
 
 prepare()
 before = set(sys.modules)
-present = Expectation(
-    check="a_present",
-    type="expect_column_values_to_not_be_null",
-    kwargs={"column": "a"},
-    severity="critical",
-    description="",
-    meta={},
-)
-suite = Suite(name="s", expectations=(present,))
-[result] = validate(suite, pd.DataFrame({"a": ["x", None]}), "asset")
+[result] = validate(SUITE, pd.DataFrame({"name": ["x", None]}), "asset")
 assert not result.success
 print(sorted(m for m in set(sys.modules) - before if m.startswith("great_expectations")))
 """
@@ -80,6 +72,7 @@ def test_after_prepare_a_validation_imports_nothing_a_run_would_not_have_frozen(
     # A fresh interpreter: this one may have imported GX already.
     done = subprocess.run(
         [sys.executable, "-c", PREPARED_THEN_VALIDATED],
+        cwd=REPO,
         capture_output=True,
         text=True,
         check=True,
