@@ -81,12 +81,12 @@ def deliveries_table(
     first_run = runs.set_index("path")
     rows = []
     for name, records in ingested.items():
-        std = kept[name]
-        quarantined = std.quarantine.groupby("delivery")["row_number"].nunique()
+        source = kept[name]
+        quarantined = source.quarantine.groupby("delivery")["row_number"].nunique()
         if name in links:
             linked_records = links[name].links[[DELIVERY, RECORD_ID]].drop_duplicates()
         else:
-            linked_records = std.records[[DELIVERY, RECORD_ID]]
+            linked_records = source.records[[DELIVERY, RECORD_ID]]
         linked = linked_records.groupby(DELIVERY).size()
         for d in records.deliveries:
             q = 0 if d.error else int(quarantined.get(d.path, 0))

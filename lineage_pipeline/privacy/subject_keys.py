@@ -56,15 +56,6 @@ def hashed_identity_keys(identities: pd.DataFrame, salt: str, first_party: bool)
     return keys.drop(columns="key")
 
 
-def erased_by_identity(identities: pd.DataFrame, salt: str, erased_keys: set[str]) -> frozenset:
-    """The customer ids of first-party records carrying an erased identity key."""
-    if not erased_keys or identities.empty:
-        return frozenset()
-    keys = hashed_identity_keys(identities, salt, first_party=True)
-    rows = keys.loc[keys["subject_key"].isin(erased_keys), "row"]
-    return frozenset(identities.loc[rows, RECORD_ID])
-
-
 def suppressed_rows(
     identities: pd.DataFrame, salt: str, erased_keys: set[str], first_party: bool
 ) -> pd.Series:
@@ -74,6 +65,14 @@ def suppressed_rows(
     keys = hashed_identity_keys(identities, salt, first_party)
     hit = keys.loc[keys["subject_key"].isin(erased_keys), "row"]
     return pd.Series(identities.index.isin(hit), index=identities.index)
+
+
+def erased_by_identity(identities: pd.DataFrame, salt: str, erased_keys: set[str]) -> frozenset:
+    """The customer ids of first-party records carrying an erased identity key."""
+    if not erased_keys or identities.empty:
+        return frozenset()
+    erased = suppressed_rows(identities, salt, erased_keys, first_party=True)
+    return frozenset(identities.loc[erased.to_numpy(), RECORD_ID])
 
 
 _RAW_SPLIT = re.compile(r"[,;\t|]")
