@@ -81,11 +81,11 @@ def remove_stale_builds(published: Path) -> list[Path]:
 Slice = tuple[str, pa.Table | pd.DataFrame]
 
 
-def _slices(tables: Mapping[str, pd.DataFrame], rows: int | None = None) -> Iterator[Slice]:
-    """Every table's rows in order, `rows` (INSERT_ROWS) at a time, each as Arrow where it
-    converts exactly (DuckDB scans that natively) and as the frame itself where not."""
+def _slices(tables: Mapping[str, pd.DataFrame]) -> Iterator[Slice]:
+    """Every table's rows in order, a slice at a time, each as Arrow where it converts exactly
+    (DuckDB scans that natively) and as the frame itself where not."""
     for name, frame in tables.items():
-        for incoming in arrow_slices(frame, rows or INSERT_ROWS):
+        for incoming in arrow_slices(frame, INSERT_ROWS):
             yield name, incoming
 
 

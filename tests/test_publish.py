@@ -280,11 +280,11 @@ def test_a_delivery_sent_again_under_a_new_name_adds_nothing(project, published)
     assert error == f"same content as {original.resolve()}: read once"
 
 
-def _row_groups_after_inserting(path: Path, rows: int, slice_rows: int) -> int:
+def _row_groups_after_inserting(path: Path, rows: int) -> int:
     frame = pd.DataFrame({"n": np.arange(rows), "text": [f"t{i % 1000}" for i in range(rows)]})
     with new_database(path) as con:
         con.execute("CREATE TABLE t (n BIGINT, text VARCHAR)")
-        _insert_all(con, _slices({"t": frame}, slice_rows))
+        _insert_all(con, _slices({"t": frame}))
     with duckdb.connect(str(path), read_only=True) as con:
         [(groups,)] = con.execute(
             "SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('t')"
@@ -300,5 +300,5 @@ def test_slices_are_whole_row_groups_of_duckdb():
 
 def test_batch_rows_is_duckdbs_row_group_size(tmp_path):
     rows = 2 * BATCH_ROWS + 10
-    assert _row_groups_after_inserting(tmp_path / "t.duckdb", rows, BATCH_ROWS) == 3
-    assert _row_groups_after_inserting(tmp_path / "u.duckdb", BATCH_ROWS, BATCH_ROWS) == 1
+    assert _row_groups_after_inserting(tmp_path / "t.duckdb", rows) == 3
+    assert _row_groups_after_inserting(tmp_path / "u.duckdb", BATCH_ROWS) == 1
