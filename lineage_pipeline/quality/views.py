@@ -23,6 +23,7 @@ from lineage_pipeline.ingest import (
 )
 from lineage_pipeline.link import LinkResult
 from lineage_pipeline.merge import FIELD_COLUMNS
+from lineage_pipeline.narrow import narrow
 from lineage_pipeline.quality.keys import Codes, Factorized
 from lineage_pipeline.stages import StandardisedSource
 from lineage_pipeline.standardise import IDENTITY_COLUMNS
@@ -54,11 +55,6 @@ def _blank_as_missing(column: pd.Series) -> tuple[np.ndarray, np.ndarray, np.nda
     codes = kept[codes]
     values[codes < 0] = None
     return values, codes, np.asarray(distinct, dtype=object)[~blank]
-
-
-def _codes(codes: np.ndarray, categories: int) -> np.ndarray:
-    """Categorical codes in the narrowest integer that holds them (one byte a cell, mostly)."""
-    return codes.astype(np.int8 if categories < 127 else np.int32)
 
 
 def delivery_view(rows: pd.DataFrame, contract: Contract) -> pd.DataFrame:
@@ -99,8 +95,8 @@ def coded_delivery_view(
         pandas_equality=False,
     )
     deliveries, names = pd.factorize(rows[DELIVERY])
-    delivery_codes = np.tile(_codes(deliveries, len(names)), width)
-    column_codes = np.repeat(_codes(np.arange(width), width), count)
+    delivery_codes = np.tile(narrow(deliveries, len(names) - 1), width)
+    column_codes = np.repeat(narrow(np.arange(width), width - 1), count)
     frame = pd.DataFrame(
         {
             DELIVERY: pd.Categorical.from_codes(delivery_codes, categories=list(names)),
