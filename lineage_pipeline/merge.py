@@ -25,13 +25,13 @@ from lineage_pipeline.survivorship import (
     valid_to,
     winners,
 )
+from lineage_pipeline.text_bulk import objects
 from lineage_pipeline.value_rows import (
     CODED_COLUMNS,
     POOLED_COLUMNS,
     Part,
     Rows,
     SourceValues,
-    objects,
     source_rows,
 )
 from lineage_pipeline.vocabulary import SUBJECT_REQUEST

@@ -113,5 +113,5 @@ class DistinctText:
 
 
 def objects(items: list) -> np.ndarray:
-    """A 1-d object array of `items`, even when they are tuples."""
+    """A 1-d object array of `items`, even when they are tuples or lists."""
     return np.fromiter(items, dtype=object, count=len(items))

@@ -17,6 +17,7 @@ from lineage_pipeline.coded import Dictionary, Pool, shifted
 from lineage_pipeline.contracts import Contract
 from lineage_pipeline.ingest import DELIVERY, RECORD_ID
 from lineage_pipeline.narrow import narrow
+from lineage_pipeline.text_bulk import objects
 
 # Columns of the value rows held per row; the rest belong to the row's part. The coded ones
 # are held as codes into their values (few distinct values: hashing them per row is waste).
@@ -89,11 +90,6 @@ class Rows:
 
 def _narrowed(codes: np.ndarray) -> np.ndarray:
     return narrow(codes, int(codes.max(initial=0)))
-
-
-def objects(items: list) -> np.ndarray:
-    """A 1-d object array of `items`, even when they are lists."""
-    return np.fromiter(items, dtype=object, count=len(items))
 
 
 def _stripped(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
