@@ -13,32 +13,19 @@ Arrow's default pool (mimalloc) keeps freed buffers for reuse; during a run Arro
 the C library's heap instead, which the trim hands back (1M customers: 150-350 MB less a step).
 """
 
-import ctypes
-import ctypes.util
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 
 import pyarrow as pa
 
-
-@cache
-def _malloc_trim():
-    """glibc's malloc_trim, or None where the C library has none (musl, macOS)."""
-    name = ctypes.util.find_library("c")
-    try:
-        return ctypes.CDLL(name).malloc_trim if name else None
-    except (OSError, AttributeError):
-        return None
+from lineage_pipeline.heap import trim
 
 
 def release_freed() -> None:
     """Collect unreachable cycles, then return free heap pages to the system."""
     gc.collect()
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
+    trim()
 
 
 @contextmanager
