@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 
 import pandas as pd
 
@@ -110,16 +111,22 @@ def check_customer_fields(
 ) -> list[QualityResult]:
     """`erased_by_identity`: the customers erased by an identity key (`KeptRecords`)."""
     purposes = invariants.purpose_codes(fields)  # read by two invariants
-    return [
-        *validate(customer_fields_suite(contracts), views.customer_fields_view(fields), asset),
-        invariants.purposes_in_taxonomy(fields, contracts, asset, purposes),
-        invariants.purposes_granted(fields, contracts, asset, purposes),
-        invariants.nothing_expired(fields, now, asset),
-        invariants.thresholds_met(fields, contracts, asset),
-        invariants.nothing_for_erased(
-            fields, state.salt, state.erased_keys(), asset, erased_by_identity
+    also = [
+        partial(invariants.purposes_in_taxonomy, fields, contracts, asset, purposes),
+        partial(invariants.purposes_granted, fields, contracts, asset, purposes),
+        partial(invariants.nothing_expired, fields, now, asset),
+        partial(invariants.thresholds_met, fields, contracts, asset),
+        partial(
+            invariants.nothing_for_erased,
+            fields,
+            state.salt,
+            state.erased_keys(),
+            asset,
+            erased_by_identity,
         ),
     ]
+    view = views.customer_fields_view(fields)
+    return validate(customer_fields_suite(contracts), view, asset, also=also)
 
 
 def customers_suite(contracts: ContractSet) -> Suite:
@@ -133,6 +140,8 @@ def customers_specs(contracts: ContractSet) -> list[CheckSpec]:
 def check_customers(
     customers: pd.DataFrame, fields: pd.DataFrame, contracts: ContractSet, asset: str
 ) -> list[QualityResult]:
+    # Not among `validate`'s parts: it takes longer than all of them, and a worker running it
+    # would copy much of the parent's memory.
     return [
         *validate(customers_suite(contracts), customers, asset),
         invariants.customers_agree(customers, fields, asset),

@@ -9,7 +9,7 @@ row and column of a failure).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import cache, partial
 from pathlib import Path
@@ -17,8 +17,9 @@ from typing import Any
 
 import pandas as pd
 
+from lineage_pipeline.forked import run_tasks
 from lineage_pipeline.ingest import DELIVERY
-from lineage_pipeline.quality.batches import SCHEMA_EXPECTATIONS, batches
+from lineage_pipeline.quality.batches import SCHEMA_EXPECTATIONS, batches, columns_read
 from lineage_pipeline.quality.keys import Factorized, KeyCache
 from lineage_pipeline.quality.reduction import validate_reduced
 from lineage_pipeline.quality.results import (
@@ -29,6 +30,8 @@ from lineage_pipeline.quality.results import (
 )
 from lineage_pipeline.quality.suites import Expectation, Suite, to_gx_suite
 
+# Frames with fewer rows are validated in one process: a fork costs more than it saves there.
+FORK_ROWS = 50_000
 # SUMMARY keeps the positions of the failing values (for "file row N"); a few are enough.
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE}
 
@@ -103,23 +106,77 @@ def validate(
     asset: str,
     reduce: bool = True,
     known: Mapping[str, Factorized] | None = None,
+    also: Sequence[Callable[[], QualityResult]] = (),
 ) -> list[QualityResult]:
-    """Validate a bound suite on a DataFrame; results in suite order, one per expectation.
-    `reduce` shows GX the rows that decide each expectation (`reduction`) rather than all of
-    them; the results are the same either way. `known`: columns coded as the frame was built
-    (`views.coded_delivery_view`)."""
+    """Validate a bound suite on a DataFrame; results in suite order, one per expectation, then
+    one per `also` (further checks of the frame, run among the expectations). `reduce` shows GX
+    the rows that decide each expectation (`reduction`) rather than all of them; the results
+    are the same either way. `known`: columns coded as the frame was built
+    (`views.coded_delivery_view`). Parts that read no column in common run on every core
+    (`forked`)."""
     if not frame.index.equals(pd.RangeIndex(len(frame))):
         frame = frame.copy(deep=False)  # GX reports failing rows by index: make it positions
         frame.index = pd.RangeIndex(len(frame))
+    parts = column_parts(suite.expectations)
+    tasks: list[Callable[[], list[QualityResult]]] = [
+        partial(_validate_part, suite, part, frame, asset, reduce, known) for part in parts
+    ]
+    tasks += [partial(_as_list, check) for check in also]
+    done = run_tasks(tasks, parallel=len(frame) >= FORK_ROWS)
+    found = {r.expectation: r for results in done[: len(parts)] for r in results}
+    return [found[e.check] for e in suite.expectations] + [r for [r] in done[len(parts) :]]
+
+
+def _as_list(check: Callable[[], QualityResult]) -> list[QualityResult]:
+    return [check()]
+
+
+def column_parts(expectations: Sequence[Expectation]) -> list[list[Expectation]]:
+    """The expectations in parts that read no column in common, so each column is coded by one
+    part alone; the parts reading most columns first (they tend to take longest). An
+    expectation whose columns are unclear is a part of its own."""
+    owner: dict[str, int] = {}
+    parts: list[list[Expectation]] = []
+    columns: list[set[str]] = []
+    for expectation in expectations:
+        read = columns_read(expectation)
+        joined = sorted({owner[c] for c in read or () if c in owner})
+        if not joined:
+            parts.append([expectation])
+            columns.append(set(read or ()))
+            into = len(parts) - 1
+        else:
+            into = joined[0]
+            for other in reversed(joined[1:]):  # later parts fold into the first they share
+                parts[into] += parts[other]
+                columns[into] |= columns[other]
+                parts[other], columns[other] = [], set()
+            parts[into].append(expectation)
+            columns[into] |= read or set()
+        for column in columns[into]:
+            owner[column] = into
+    order = {e.check: i for i, e in enumerate(expectations)}
+    made = [sorted(p, key=lambda e: order[e.check]) for p in parts if p]
+    return sorted(made, key=lambda p: -len(set().union(*(columns_read(e) or () for e in p))))
+
+
+def _validate_part(
+    suite: Suite,
+    expectations: list[Expectation],
+    frame: pd.DataFrame,
+    asset: str,
+    reduce: bool,
+    known: Mapping[str, Factorized] | None,
+) -> list[QualityResult]:
     found: dict[str, Any] = {}
-    left, compact = list(suite.expectations), None
+    left, compact = expectations, None
     if reduce and len(frame):
         keys = KeyCache(frame, left, known)
         found, left = validate_reduced(keys, left, partial(_run, suite))
         compact = keys.compact() if any(e.type not in SCHEMA_EXPECTATIONS for e in left) else None
     for batch in batches(frame, left, compact):
         found |= _run(suite, batch.expectations, batch.frame)
-    return [_result(e, found[e.check], frame, suite.name, asset) for e in suite.expectations]
+    return [_result(e, found[e.check], frame, suite.name, asset) for e in expectations]
 
 
 def _groups(frame: pd.DataFrame) -> Iterable[tuple[str, pd.DataFrame]]:
