@@ -1,15 +1,22 @@
 """The headless runner: one run per delivery then the publishing run, values in memory, and
-every value let go once the last step that reads it has run."""
+every value let go once the last step that reads it has run. Checks shared with forked workers
+inside Dagster's steps give what one process gives."""
 
 import gc
 import weakref
+from dataclasses import replace
+from pathlib import Path
 
 import dagster as dg
+import pytest
 
+from assets.checks import evaluation_result
 from assets.deliveries import PUBLISH_JOB
 from assets.factory import build_definitions
 from assets.runner import consumers, planned_runs, run_pipeline
 from assets.storage import InProcessIOManager
+from lineage_pipeline import forked
+from lineage_pipeline.quality import validation
 from lineage_pipeline.settings import Settings
 
 
@@ -78,3 +85,26 @@ def test_a_value_let_go_is_freed_while_the_runs_results_live_on(project: Setting
     alive = sorted(name for name, ref in io_manager.watched.items() if ref() is not None)
     assert len(io_manager.watched) > 10
     assert not alive, f"still alive after being let go: {alive}"
+
+
+def _check_results(settings: Settings) -> list:
+    outcome = run_pipeline(settings)
+    assert outcome.success
+    return sorted(
+        (evaluation_result(e) for e in outcome.check_evaluations()),
+        key=lambda r: (r.asset, r.expectation),
+    )
+
+
+def test_checks_shared_with_workers_in_a_run_equal_one_process(
+    project: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(forked.WORKERS_ENV, "1")
+    alone = _check_results(replace(project, warehouse_path=tmp_path / "alone.duckdb"))
+    monkeypatch.setenv(forked.WORKERS_ENV, "2")
+    monkeypatch.setattr(validation, "FORK_ROWS", 0)  # every suite of the small project forks
+    forked.take_worker_peak_mb()
+    shared = _check_results(replace(project, warehouse_path=tmp_path / "shared.duckdb"))
+    assert forked.take_worker_peak_mb() > 0
+    assert len(shared) > 50
+    assert shared == alone
