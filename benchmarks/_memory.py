@@ -11,24 +11,15 @@ import resource
 import sys
 from pathlib import Path
 
-_STATUS = Path("/proc/self/status")
+from lineage_pipeline.heap import status_mb
+
 _CLEAR_REFS = Path("/proc/self/clear_refs")
 _RESET_PEAK = "5"  # proc(5): "5" resets the peak resident set size ("high water mark")
 
 
-def _status_mb(key: str) -> float | None:
-    try:
-        for line in _STATUS.read_text().splitlines():
-            if line.startswith(f"{key}:"):
-                return int(line.split()[1]) / 1024  # the kernel reports kB
-    except OSError:
-        return None
-    return None
-
-
 def rss_mb() -> float:
     """Resident memory now (MB)."""
-    return _status_mb("VmRSS") or peak_since_start_mb()
+    return status_mb("VmRSS") or peak_since_start_mb()
 
 
 def peak_since_start_mb() -> float:
@@ -49,7 +40,7 @@ class PeakMemory:
             _CLEAR_REFS.write_text(_RESET_PEAK)
         except OSError:
             return False
-        return _status_mb("VmHWM") is not None
+        return status_mb("VmHWM") is not None
 
     def reset(self) -> None:
         if self.resettable:
@@ -58,7 +49,7 @@ class PeakMemory:
     def peak_mb(self) -> float:
         """The window's peak; without a resettable mark, the process's peak so far."""
         if self.resettable:
-            return _status_mb("VmHWM") or peak_since_start_mb()
+            return status_mb("VmHWM") or peak_since_start_mb()
         return peak_since_start_mb()
 
     def take(self) -> float:

@@ -17,18 +17,15 @@ import pickle
 import signal
 import traceback
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 from lineage_pipeline.errors import LineageError
-from lineage_pipeline.heap import trim
+from lineage_pipeline.heap import private_mb, status_mb, trim
 
 T = TypeVar("T")
 WORKERS_ENV = "LINEAGE_WORKERS"
-_STATUS = Path("/proc/self/status")
-_ROLLUP = Path("/proc/self/smaps_rollup")
 _sharing = False  # tasks are being shared out: a nested call runs its own in turn
 _peak_mb = 0.0  # the most memory workers of one call held at once, since `take_worker_peak_mb`
 
@@ -89,7 +86,7 @@ def run_tasks(tasks: Sequence[Callable[[], T]], parallel: bool = True) -> list[T
     return [done[i].value() for i in range(len(tasks))]
 
 
-def _claimed(claims: Any, total: int):
+def _claimed(claims: Any, total: int) -> Iterator[int]:
     """The next unclaimed task, for whichever process asks first, until none are left."""
     while True:
         with claims.get_lock():
@@ -162,10 +159,10 @@ def _work(tasks: Sequence[Callable[[], Any]], claims: Any, writer: int) -> NoRet
         # Inherited objects stay out of this worker's collections: a collection writes to every
         # object it scans, which would copy the parent's pages for nothing.
         gc.freeze()
-        start_mb = _status_mb("VmRSS")
+        start_mb = status_mb("VmRSS") or 0.0
         outcomes = {i: _run(tasks[i]) for i in _claimed(claims, len(tasks))}
         trim()  # freed heap is not held: what stays private is what the worker copied
-        extra = max(0.0, _status_mb("VmHWM") - start_mb) + _private_mb()
+        extra = max(0.0, (status_mb("VmHWM") or 0.0) - start_mb) + (private_mb() or 0.0)
         try:
             payload = pickle.dumps((outcomes, extra), protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as error:  # a result or exception that cannot be pickled
@@ -189,23 +186,3 @@ def _run(task: Callable[[], Any]) -> _Outcome:
         except Exception:
             error = LineageError(f"{type(error).__name__}: {error}")
         return _Outcome(error=error, where=where)
-
-
-def _status_mb(key: str) -> float:
-    try:
-        for line in _STATUS.read_text().splitlines():
-            if line.startswith(f"{key}:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def _private_mb() -> float:
-    """Pages only this process maps: those it copied on write, and its own heap's."""
-    try:
-        lines = _ROLLUP.read_text().splitlines()
-    except OSError:
-        return 0.0
-    kb = sum(int(line.split()[1]) for line in lines if line.startswith("Private_"))
-    return kb / 1024
