@@ -32,7 +32,7 @@ from lineage_pipeline.quality.suites import Expectation, Suite, to_gx_suite
 
 # Frames with fewer rows are validated in one process. Forking a process of gigabytes costs a
 # page fault for each page either side writes next; measured at a million customers, suites on
-# frames of 250,000-600,000 rows gained 0.1-0.3 s or lost as much, those on 1M-7M rows 1.2-2.5 s.
+# frames of 250,000-600,000 rows gained 0.1-0.3 s or lost as much, those on 1M-7M rows 1.2-3 s.
 FORK_ROWS = 750_000
 # SUMMARY keeps the positions of the failing values (for "file row N"); a few are enough.
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE}
