@@ -160,8 +160,9 @@ def column_parts(expectations: Sequence[Expectation]) -> list[list[Expectation]]
         for column in columns[into]:
             owner[column] = into
     order = {e.check: i for i, e in enumerate(expectations)}
-    made = [sorted(p, key=lambda e: order[e.check]) for p in parts if p]
-    return sorted(made, key=lambda p: -len(set().union(*(columns_read(e) or () for e in p))))
+    made = [(part, read) for part, read in zip(parts, columns, strict=True) if part]
+    made.sort(key=lambda kept: -len(kept[1]))  # the columns each part reads, gathered above
+    return [sorted(part, key=lambda e: order[e.check]) for part, _ in made]
 
 
 def _validate_part(
