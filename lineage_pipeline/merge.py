@@ -17,6 +17,7 @@ import pandas as pd
 from lineage_pipeline.coded import Pool, categorical, shifted
 from lineage_pipeline.contracts import ContractSet
 from lineage_pipeline.survivorship import (
+    NOT_A_TIME,
     code_ranks,
     group_codes,
     sort_rows,
@@ -193,10 +194,26 @@ def survivors(rows: pd.DataFrame) -> np.ndarray:
     return rows.index.isin(rows.index[chosen])
 
 
-def _history(rows: dict[str, np.ndarray], group: np.ndarray, now: datetime) -> np.ndarray:
+def _versioned(part: np.ndarray, acquired_at: np.ndarray) -> np.ndarray:
+    """The rows of parts holding values acquired at more than one time: only there can a
+    value have a newer version (a source delivered once, like most first-party tables, has
+    none)."""
+    times = acquired_at.view(np.int64)
+    some = np.zeros(int(part.max(initial=0)) + 1, dtype=np.int64)
+    some[part] = times  # any one row's time per part
+    differs = np.bincount(part[times != some[part]], minlength=len(some)) > 0
+    return np.flatnonzero(differs[part])
+
+
+def _history(
+    rows: dict[str, np.ndarray], group: np.ndarray, part: np.ndarray, now: datetime
+) -> np.ndarray:
     """valid_to: a newer delivery of the same source replaces older values; expired values
     end when they expire."""
-    ends = valid_to(group, rows["acquired_at"])
+    acquired_at = rows["acquired_at"]
+    ends = np.full(len(acquired_at), NOT_A_TIME)
+    versioned = _versioned(part, acquired_at)
+    ends[versioned] = valid_to(group[versioned], acquired_at[versioned])
     expires = rows["expires_at"]
     expired = expires <= np.datetime64(now, "ns")
     earlier = np.where(np.isnat(ends), expires, np.minimum(ends, expires))
@@ -272,7 +289,7 @@ def _ordered_frame(
     # Groups customers, and orders them.
     customer = code_ranks(customer_codes, customer_ids, customer_order)
     del customer_codes
-    ends = _history(rows, group_codes(customer, part), now)
+    ends = _history(rows, group_codes(customer, part), part, now)
     # Keys that belong to the part are folded into one: fewer keys for each sort.
     kind_rank, priority_rank = _part_ranks(
         pd.Series(_per_part(parts, "source_kind")),

@@ -202,3 +202,13 @@ def test_rows_sorted_with_their_text_in_place_as_with_a_copy_of_it():
     assert in_place.tolist() == copied.tolist()
     tied = [(keys[0][i], keys[1][i]) for i in in_place]
     assert tied == sorted(tied)  # the keys first; the text decides within them
+
+
+def test_history_is_worked_out_only_where_a_part_has_several_acquisition_times():
+    """A part (source, field) whose rows were all acquired at one time cannot hold a newer
+    version of a value; the rows of every other part are versioned, whatever their order."""
+    day = np.datetime64("2026-11-01", "ns")
+    part = np.array([0, 1, 0, 2, 1, 2, 3], dtype=np.int8)
+    acquired = np.array([day, day, day, day, day + 1, day, day], dtype="datetime64[ns]")
+    assert merge._versioned(part, acquired).tolist() == [1, 4]
+    assert merge._versioned(part[:0], acquired[:0]).tolist() == []
