@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 from lineage_pipeline.coded import Pool, categorical, shifted
 from lineage_pipeline.contracts import ContractSet
@@ -391,11 +392,13 @@ def customers_table(
     if _repeated_pairs(rows, columns, fields, current):
         # Two current values for one customer and field: pivot names the problem.
         fields[fields["is_current"]].pivot(index="customer_id", columns="field", values="value")
-    values = fields["value"].to_numpy(dtype=object)[current]
     found = (rows >= 0) & (columns >= 0)
+    values = fields["value"].to_numpy(dtype=object)[current[found]]
+    if infer_dtype(values, skipna=False) != "string":  # text (the rule) has no missing values
+        values = np.where(pd.isna(values), None, values)
     wide = np.full((len(ids), len(field_names) + 1), None, dtype=object)
     wide[:, 0] = ids
-    wide[rows[found], columns[found] + 1] = np.where(pd.isna(values[found]), None, values[found])
+    wide[rows[found], columns[found] + 1] = values
     return pd.DataFrame(wide, columns=["customer_id", *field_names])
 
 

@@ -212,3 +212,20 @@ def test_history_is_worked_out_only_where_a_part_has_several_acquisition_times()
     acquired = np.array([day, day, day, day, day + 1, day, day], dtype="datetime64[ns]")
     assert merge._versioned(part, acquired).tolist() == [1, 4]
     assert merge._versioned(part[:0], acquired[:0]).tolist() == []
+
+
+def test_customers_table_shows_a_missing_current_value_as_none():
+    fields = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C1", "C2"],
+            "field": ["city", "email", "city"],
+            "value": ["Leeds", np.nan, "York"],
+            "is_current": [True, True, True],
+        }
+    )
+    table = merge.customers_table(fields, pd.Series(["C2", "C1", "C3"]), ["city", "email"])
+    assert table.to_dict("records") == [
+        {"customer_id": "C1", "city": "Leeds", "email": None},
+        {"customer_id": "C2", "city": "York", "email": None},
+        {"customer_id": "C3", "city": None, "email": None},
+    ]
