@@ -297,26 +297,30 @@ def _cells_differ(shown: np.ndarray, in_force: np.ndarray) -> np.ndarray:
 def customers_agree(customers: pd.DataFrame, fields: pd.DataFrame, asset: str) -> QualityResult:
     """Compared on the customers grid (a row per customer, a column per field): each current
     value is placed in its cell by position, so nothing is melted, indexed or joined."""
-    current = fields.loc[fields["is_current"].astype(bool), ["customer_id", "field", "value"]]
+    # Current rows by position: a Categorical's rows are taken as codes, and only the values
+    # as objects (selecting rows of the frame copied every column).
+    current = np.flatnonzero(fields["is_current"].to_numpy(dtype=bool))
+    ids, names = fields["customer_id"].iloc[current], fields["field"].iloc[current]
+    values = fields["value"].to_numpy(dtype=object)[current]
     columns = [c for c in customers.columns if c != "customer_id"]
     shown = customers[columns].to_numpy(dtype=object)
-    row = _first_row(customers["customer_id"], current["customer_id"])
-    column = pd.Index(columns).get_indexer(current["field"])
+    row = _first_row(customers["customer_id"], ids)
+    column = pd.Index(columns).get_indexer(names)
     placed = (row >= 0) & (column >= 0)
+    elsewhere = np.flatnonzero(~placed)  # no customers cell at all: differs unless empty
     row, column = row[placed], column[placed]
-    in_force = np.full(shown.shape, np.nan, dtype=object)
-    in_force[row, column] = current["value"].to_numpy(dtype=object)[placed]
+    in_force = np.full(shown.shape, None, dtype=object)  # None: as `customers` shows an empty cell
+    in_force[row, column] = values[placed]
     differs = _cells_differ(shown, in_force)
     # A cell cannot equal two current values.
     filled = np.bincount(row * len(columns) + column, minlength=differs.size)
     differs.ravel()[np.flatnonzero(filled > 1)] = True
-    elsewhere = current[~placed]  # no customers cell at all: differs unless the value is empty
-    unshown = elsewhere[elsewhere["value"].notna()]
+    unshown = elsewhere[pd.notna(values[elsewhere])]
     cells = [
         (customers["customer_id"].iat[r], columns[c], shown[r, c], in_force[r, c])
         for c, r in np.argwhere(differs.T)[:SAMPLE]
     ]
-    cells += [(u.customer_id, u.field, np.nan, u.value) for u in unshown.head(SAMPLE).itertuples()]
+    cells += [(ids.iat[u], names.iat[u], np.nan, values[u]) for u in unshown[:SAMPLE]]
     sample = [
         f"{customer}.{field}: customers has {has!r}, current value {value!r}"
         for customer, field, has, value in cells[:SAMPLE]
