@@ -394,7 +394,7 @@ def customers_table(
         fields[fields["is_current"]].pivot(index="customer_id", columns="field", values="value")
     found = (rows >= 0) & (columns >= 0)
     values = fields["value"].to_numpy(dtype=object)[current[found]]
-    if infer_dtype(values, skipna=False) != "string":  # text (the rule) has no missing values
+    if infer_dtype(values, skipna=False) != "string":  # all text, the rule: none missing
         values = np.where(pd.isna(values), None, values)
     wide = np.full((len(ids), len(field_names) + 1), None, dtype=object)
     wide[:, 0] = ids
